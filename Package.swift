@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ExpertMesh",
+    products: [
+        .executable(name: "expertmesh", targets: ["expertmesh"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // C doors: each has exactly one Swift importer.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // The only importer of CMPI.
+        .target(name: "MeshMPI", dependencies: ["CMPI"]),
+        // The only importer of CBLAS: row-major Float32 storage and kernels.
+        .target(name: "MeshTensor", dependencies: ["CBLAS"]),
+        // File formats: .npy, safetensors, reduced-precision floats. No dependencies.
+        .target(name: "MeshIO"),
+        // Pure core: config and validation, model description, routing, weight naming.
+        .target(name: "MeshCore", dependencies: [
+            "MeshIO", "MeshTensor",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The model: weights, decoder layers and the single-process reference.
+        .target(name: "MeshModel", dependencies: [
+            "MeshCore", "MeshTensor", "MeshIO",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "expertmesh", dependencies: [
+            "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "MeshMPITests", dependencies: ["MeshMPI"]),
+        .testTarget(name: "MeshTensorTests", dependencies: [
+            "MeshTensor", .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        .testTarget(name: "MeshIOTests", dependencies: ["MeshIO"]),
+        .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "MeshIO"]),
+        .testTarget(name: "MeshModelTests", dependencies: [
+            "MeshModel", "MeshCore", "MeshTensor", "MeshIO",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

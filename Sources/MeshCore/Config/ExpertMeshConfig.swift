@@ -1,0 +1,51 @@
+import Foundation
+
+/// Everything one run needs: the model, the ranks and their experts, the workload, the weights.
+///
+/// Read it with ``load(path:)``; a value that exists has passed validation.
+public struct ExpertMeshConfig: Sendable, Equatable, Codable {
+    public var model = ModelConfig()
+    public var cluster = ClusterConfig()
+    public var workload = WorkloadConfig()
+    public var weights = WeightsConfig()
+    public var runtime = RuntimeConfig()
+    /// Path of a hardware profile (resolved against the config's folder), if any.
+    public var hardware: String?
+    /// Hugging Face model folder the model was taken from, if any (resolved path).
+    public var huggingFaceFolder: String?
+    /// The placement resolved for every MoE layer.
+    public var placement = Placement(experts: [])
+
+    public init() {}
+
+    /// Reads, parses and validates the config file at `path`.
+    ///
+    /// - Throws: ``ConfigError`` naming the file and the field.
+    public static func load(path: String) throws -> ExpertMeshConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigError(.unreadable, file: path, path: "", expected: "a readable YAML file",
+                              found: exists ? "a file that cannot be read" : "no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(.unreadable, file: path, path: "", expected: "UTF-8 text", found: "binary data")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            return try parse(yaml: text, baseDirectory: folder.isEmpty ? "." : folder)
+        } catch let error as ConfigError {
+            throw error.inFile(path)
+        }
+    }
+
+    /// Parses and validates YAML text; relative paths inside are resolved against `baseDirectory`.
+    public static func parse(yaml: String, baseDirectory: String = ".") throws -> ExpertMeshConfig {
+        var parser = ConfigParser(baseDirectory: baseDirectory)
+        return try parser.parse(yaml: yaml)
+    }
+
+    /// Resolves a path written in a config against its folder.
+    static func resolve(_ path: String, against base: String) -> String {
+        path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+    }
+}

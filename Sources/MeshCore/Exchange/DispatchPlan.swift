@@ -1,0 +1,70 @@
+/// Which tokens of one source go to which worker in one MoE layer, and what each must do.
+///
+/// A token whose top-k experts include several on one worker is sent to it once, with its list
+/// of (local expert, weight) pairs, as DeepEP does; each worker then returns one row per token it
+/// received (the weighted sum of its experts' outputs), so combine carries one row per
+/// (token, worker). When an expert has several copies (redundant experts), the tokens choosing it
+/// are dealt to its holders in turn, in token order: balanced by count and deterministic.
+///
+/// Pure: built from a ``Routing`` and the layer's placement; the runtime turns it into bytes.
+public struct DispatchPlan: Sendable, Equatable {
+    /// Slots per token record: the router's k. Unused slots hold expert -1 and weight 0.
+    public let k: Int
+    /// `tokens[w]`: indices of the source's tokens sent to worker `w`, ascending.
+    public var tokens: [[Int32]]
+    /// `localExperts[w][i * k + j]`: worker `w`'s local index of the j-th expert of its i-th token.
+    public var localExperts: [[Int32]]
+    /// `weights[w][i * k + j]`: the router weight that goes with it.
+    public var weights: [[Float]]
+
+    /// Plans the dispatch of `routing`'s tokens to `experts.count` workers.
+    ///
+    /// - Parameter experts: `experts[w]`: the global expert ids worker `w` holds in this layer,
+    ///   ascending; a token's local expert index is the position of its expert in that list.
+    /// - Precondition: every routed expert has at least one holder.
+    public init(routing: Routing, experts: [[Int]]) {
+        let workers = experts.count
+        k = routing.k
+        var holders: [Int: [(worker: Int, local: Int32)]] = [:]
+        for (w, list) in experts.enumerated() {
+            for (local, e) in list.enumerated() { holders[e, default: []].append((w, Int32(local))) }
+        }
+        var dealt: [Int: Int] = [:] // tokens dealt so far per replicated expert
+        tokens = Array(repeating: [], count: workers)
+        localExperts = Array(repeating: [], count: workers)
+        weights = Array(repeating: [], count: workers)
+        var slotsUsed = Array(repeating: 0, count: workers)
+        var touched: [Int] = []
+        for t in 0..<routing.tokens {
+            touched.removeAll(keepingCapacity: true)
+            for j in 0..<k {
+                let e = Int(routing.experts[t * k + j])
+                guard let copies = holders[e] else { preconditionFailure("expert \(e) has no holder") }
+                var copy = copies[0]
+                if copies.count > 1 {
+                    let n = dealt[e, default: 0]
+                    copy = copies[n % copies.count]
+                    dealt[e] = n + 1
+                }
+                let w = copy.worker
+                if slotsUsed[w] == 0 {
+                    touched.append(w)
+                    tokens[w].append(Int32(t))
+                    localExperts[w].append(contentsOf: repeatElement(-1, count: k))
+                    weights[w].append(contentsOf: repeatElement(0, count: k))
+                }
+                let slot = (tokens[w].count - 1) * k + slotsUsed[w]
+                localExperts[w][slot] = copy.local
+                weights[w][slot] = routing.weights[t * k + j]
+                slotsUsed[w] += 1
+            }
+            for w in touched { slotsUsed[w] = 0 }
+        }
+    }
+
+    /// Tokens sent to each worker.
+    public var counts: [Int] { tokens.map(\.count) }
+
+    /// (token, expert) pairs handled by each worker: its expert load in rows.
+    public var expertRows: [Int] { localExperts.map { $0.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } } }
+}
