@@ -33,8 +33,13 @@ let package = Package(
             "MeshCore", "MeshTensor", "MeshIO",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "expertmesh", dependencies: [
+        // The shell: coordinator and worker loops, the token exchange, metrics.
+        .target(name: "MeshRuntime", dependencies: [
             "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "expertmesh", dependencies: [
+            "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

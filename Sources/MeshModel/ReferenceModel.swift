@@ -73,16 +73,8 @@ public struct ReferenceModel: Sendable {
         return out
     }
 
-    /// Rows of the embedding table for `ids` (`[tokens]`), one tensor.
-    public func embed(_ ids: [Int32]) -> Tensor {
-        weights.embedding!.gatherRows(ids.map(Int.init))
-    }
-
-    /// Logits `[tokens, vocab]`: the final norm, then the LM head.
-    public func logits(_ hidden: Tensor) -> Tensor {
-        let normed = rmsNorm(hidden, weight: weights.finalNorm!, epsilon: Float(model.rmsNormEpsilon))
-        return linear(normed, weight: weights.lmHead!)
-    }
+    /// The embedding, final norm and LM head.
+    public var head: ModelHead { ModelHead(weights: weights) }
 }
 
 /// The rows of several `[n_i, width]` tensors stacked into one.

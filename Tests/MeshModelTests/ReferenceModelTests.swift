@@ -105,11 +105,11 @@ func expectClose(_ a: [Float], _ b: [Float], tolerance: Double = 1e-5, sourceLoc
         let model = smallModel(vocab: 50)
         let ref = try reference(model)
         let ids: [Int32] = [3, 14, 15, 9, 2]
-        let byIDs = ref.forward(ref.initialStates(.tokens([ids])))[0]
+        let byIDs = ref.forward(ref.head.initialStates(.tokens([ids])))[0]
         let embedded = ref.weights.embedding!.gatherRows(ids.map(Int.init))
         #expect(byIDs == ref.forward([embedded])[0])
-        guard case .ids(let next) = ref.finish([byIDs], as: .nextIDs) else { Issue.record("no ids"); return }
-        guard case .floats(let logits) = ref.finish([byIDs], as: .logits) else { Issue.record("no logits"); return }
+        guard case .ids(let next) = ref.head.finish([byIDs], as: .nextIDs) else { Issue.record("no ids"); return }
+        guard case .floats(let logits) = ref.head.finish([byIDs], as: .logits) else { Issue.record("no logits"); return }
         #expect(logits[0].shape == [5, 50])
         for t in 0..<5 {
             let row = Array(logits[0][row: t])

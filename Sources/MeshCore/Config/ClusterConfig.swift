@@ -136,3 +136,23 @@ public struct RuntimeConfig: Sendable, Equatable, Codable {
 
     public init() {}
 }
+
+/// What a rank does in a run.
+public enum RankRole: Sendable, Equatable {
+    /// Norms, attention and its KV cache, router, shared experts, for its share of the sequences.
+    case coordinator(Int)
+    /// The routed experts its placement gives it.
+    case worker(Int)
+}
+
+extension ClusterConfig {
+    /// The role of world rank `rank`: coordinators first, then workers.
+    public func role(ofRank rank: Int) -> RankRole {
+        rank < coordinators ? .coordinator(rank) : .worker(rank - coordinators)
+    }
+
+    /// The sequences coordinator `c` runs: a contiguous block, as even as possible.
+    public func sequences(ofCoordinator c: Int, total: Int) -> Range<Int> {
+        (c * total / coordinators)..<((c + 1) * total / coordinators)
+    }
+}

@@ -41,6 +41,7 @@ public struct MPIAlltoallvRequest<Element: MPIElement>: ~Copyable {
 }
 
 /// The buffers of a completed `ialltoallv`.
+@frozen
 public struct MPIExchange<Element: MPIElement>: ~Copyable {
     /// The send buffer, unchanged, for reuse.
     public var sent: MPIBuffer<Element>

@@ -25,6 +25,12 @@ struct Reference: ParsableCommand {
     @Option(help: "What to write: hidden, logits or next-ids.")
     var outputKind: String = OutputKind.hidden.rawValue
 
+    @Option(help: "prefill or decode (default: the config's workload mode).")
+    var mode: String?
+
+    @Option(help: "Decode steps (default: the config's workload steps; prefill runs once).")
+    var steps: Int?
+
     @Option(help: "OpenBLAS threads (default: the cores of this machine).")
     var blasThreads: Int?
 
@@ -43,9 +49,14 @@ struct Reference: ParsableCommand {
         let source = try WeightFiles.source(path: weights ?? config.weights.path, seed: config.weights.seed)
         let model = try ReferenceModel(weights: ModelWeights(model: config.model, source: source,
                                                              ownership: .everything(config.model)))
+        let runMode = try mode.map { try parseMode($0) } ?? config.workload.mode
         let clock = ContinuousClock()
         let start = clock.now
-        let result = model.finish(model.forward(model.initialStates(input)), as: kind)
+        var stepper = ReferenceStepper(model: model)
+        let hidden = try Generation.run(&stepper, prompts: model.head.initialStates(input), mode: runMode,
+                                        steps: runMode == .prefill ? 1 : (steps ?? config.workload.steps),
+                                        head: model.head)
+        let result = model.head.finish(hidden, as: kind)
         let seconds = (clock.now - start).seconds
         if let output { try result.array(batched: batched).write(to: output) }
         let tokens = input.tokensPerSequence.reduce(0, +)
@@ -53,6 +64,14 @@ struct Reference: ParsableCommand {
                      input.sequences, tokens, config.model.layers, seconds, Double(tokens) / seconds,
                      output.map { ", wrote \($0)" } ?? ""))
     }
+}
+
+/// A `--mode` value.
+func parseMode(_ text: String) throws -> RunMode {
+    guard let mode = RunMode(rawValue: text) else {
+        throw CommandError(message: "--mode: expected prefill or decode, found '\(text)'")
+    }
+    return mode
 }
 
 extension Duration {

@@ -1,0 +1,71 @@
+import MeshCore
+import MeshTensor
+
+/// Something that runs new tokens of a batch of sequences through every decoder layer.
+///
+/// The single-process reference and the distributed coordinator both are one, so prefill and
+/// decode are driven by the same code in both, and their outputs can be compared exactly.
+public protocol ModelStepper {
+    /// Starts a new batch of `sequences` sequences with empty KV caches.
+    mutating func reset(sequences: Int) throws
+    /// Runs `states[s]` (the new tokens of sequence `s`, `[T_s, hidden]`) through all layers,
+    /// continuing each sequence at the position its cache has reached.
+    mutating func step(_ states: [Tensor], phase: StepPhase) throws -> [Tensor]
+}
+
+/// What a step is, for metrics.
+public enum StepPhase: String, Sendable {
+    case prefill
+    case decode
+}
+
+/// Prefill or decode over a ``ModelStepper``.
+public enum Generation {
+    /// Runs the workload and returns, per sequence, the hidden states it produced.
+    ///
+    /// - prefill: `steps` times the whole prompts, each a fresh batch; returns the last
+    ///   step's `[T, hidden]` per sequence (every step computes the same values).
+    /// - decode: the prompts once (prefill), then `steps` decode steps of one token per
+    ///   sequence, each fed the next input ``ModelHead/nextInput(after:)`` derives from the
+    ///   previous output; returns the decode outputs, `[steps, hidden]` per sequence.
+    public static func run<S: ModelStepper>(_ stepper: inout S, prompts: [Tensor], mode: RunMode, steps: Int,
+                                            head: ModelHead) throws -> [Tensor] {
+        switch mode {
+        case .prefill:
+            var outputs = prompts
+            for _ in 0..<steps {
+                try stepper.reset(sequences: prompts.count)
+                outputs = try stepper.step(prompts, phase: .prefill)
+            }
+            return outputs
+        case .decode:
+            try stepper.reset(sequences: prompts.count)
+            var last = try stepper.step(prompts, phase: .prefill).map { lastRow(of: $0) }
+            var produced = Array(repeating: [Float](), count: prompts.count)
+            for _ in 0..<steps {
+                let inputs = last.map(head.nextInput(after:))
+                last = try stepper.step(inputs, phase: .decode)
+                for s in last.indices { produced[s] += last[s].scalars }
+            }
+            return produced.map { Tensor(shape: [steps, head.model.hidden], scalars: $0) }
+        }
+    }
+
+    static func lastRow(of x: Tensor) -> Tensor {
+        Tensor(shape: [1, x.columns], scalars: Array(x[row: x.rows - 1]))
+    }
+}
+
+/// The reference as a ``ModelStepper``: the whole model in this process.
+public struct ReferenceStepper: ModelStepper {
+    public let model: ReferenceModel
+    var caches: [[KVCache]] = []
+
+    public init(model: ReferenceModel) { self.model = model }
+
+    public mutating func reset(sequences: Int) { caches = model.newCaches(sequences: sequences) }
+
+    public mutating func step(_ states: [Tensor], phase: StepPhase) -> [Tensor] {
+        model.step(states, caches: &caches)
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import Logging
+import MeshCore
+import MeshIO
+import MeshModel
+import MeshMPI
+import MeshTensor
+
+/// What `expertmesh run` was asked to do.
+public struct RunRequest: Sendable {
+    public var config: ExpertMeshConfig
+    public var configPath: String
+    public var weightsPath: String?
+    public var inputPath: String?
+    public var outputPath: String?
+    public var outputKind: OutputKind = .hidden
+    public var metricsPath: String?
+    public var tracePath: String?
+    public var mode: RunMode
+    public var steps: Int
+    /// Print the summary table on rank 0.
+    public var printSummary = true
+
+    public init(config: ExpertMeshConfig, configPath: String) {
+        self.config = config
+        self.configPath = configPath
+        mode = config.workload.mode
+        steps = config.workload.steps
+    }
+}
+
+/// One MoE run across the ranks of an mpirun job: every rank calls ``main(_:)``.
+public enum DistributedRun {
+    static let logger = Logger(label: "expertmesh.run")
+
+    /// Runs `request` on this rank and returns the process exit status.
+    ///
+    /// 0 on success; 2 for bad input (a rank count other than the config's, a missing tensor, a bad
+    /// input file), after every rank agreed to stop. Failures during the run (a timeout, a bad
+    /// message) abort the whole job through `MPI_Abort` after naming the rank, peer and phase.
+    public static func main(_ request: RunRequest) -> Int32 {
+        let environment: MPIEnvironment
+        do {
+            environment = try MPIEnvironment(threadLevel: .funneled)
+        } catch {
+            report("expertmesh: error: cannot start MPI: \(error)")
+            return 1
+        }
+        let world = environment.world
+        let config = request.config
+        if world.size != config.cluster.ranks {
+            if world.rank == 0 {
+                report("expertmesh: error: \(request.configPath) describes \(config.cluster.ranks) ranks "
+                       + "(\(config.cluster.coordinators) coordinator(s) + \(config.cluster.workers) worker(s)), "
+                       + "but mpirun started \(world.size); launch with: mpirun -np \(config.cluster.ranks) expertmesh run --config \(request.configPath)")
+            }
+            try? environment.finalize()
+            return 2
+        }
+        let session: RunSession
+        do {
+            session = try RunSession(request: request, world: world)
+        } catch {
+            // Setup failed on this rank: agree with the others to stop, then say why once.
+            _ = try? world.allreduce(Int32(1), op: .max)
+            report("expertmesh: error: rank \(world.rank): \(error)")
+            try? environment.finalize()
+            return error is any InputError ? 2 : 1
+        }
+        do {
+            let failures = try world.allreduce(Int32(0), op: .max)
+            if failures > 0 {
+                try? environment.finalize()
+                return 2
+            }
+            try session.run()
+            try session.finish()
+        } catch {
+            report("expertmesh: error: \(error)")
+            environment.abort(code: error is ProtocolError ? 2 : 1)
+        }
+        do {
+            try environment.finalize()
+        } catch {
+            report("expertmesh: error: \(error)")
+            return 1
+        }
+        return 0
+    }
+
+    static func report(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// The state of one rank during a run.
+final class RunSession {
+    let request: RunRequest
+    let context: RunContext
+    let role: RankRole
+    let metrics: RankMetrics
+    let weightBytes: Int
+    private var coordinator: Coordinator?
+    private var worker: Worker?
+    /// The coordinator's hidden outputs for its sequences, after the run.
+    private var outputs: [Tensor] = []
+    private var prompts: [Tensor] = []
+    private var batched = true
+    private var clockOffset = 0.0
+    private var runSeconds = 0.0
+
+    init(request: RunRequest, world: Communicator) throws {
+        self.request = request
+        let config = request.config
+        context = RunContext(config: config, communicator: world)
+        role = config.cluster.role(ofRank: world.rank)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        BLASThreads.set(BLASThreads.recommended(ranksOnNode: config.cluster.ranksOnNode(of: world.rank), cores: cores,
+                                                override: config.runtime.blasThreads))
+        metrics = RankMetrics(layers: config.model.layers, ranks: world.size, moeLayers: config.model.moeLayers.count,
+                              experts: config.model.experts, recordSpans: request.tracePath != nil)
+        let source = try WeightFiles.source(path: request.weightsPath ?? config.weights.path, seed: config.weights.seed)
+        switch role {
+        case .coordinator(let c):
+            let ownership = WeightOwnership(coordinatorTensors: true, experts: Array(repeating: [], count: config.model.layers))
+            let weights = try ModelWeights(model: config.model, source: source, ownership: ownership)
+            weightBytes = weights.residentBytes
+            let (input, batched) = try request.inputPath.map { try Activations.read($0, model: config.model) }
+                ?? (Activations.generated(config.workload, model: config.model), true)
+            self.batched = batched
+            let head = ModelHead(weights: weights)
+            let all = head.initialStates(input)
+            prompts = Array(all[config.cluster.sequences(ofCoordinator: c, total: all.count)])
+            coordinator = Coordinator(context: context, index: c, weights: weights, metrics: metrics)
+        case .worker(let w):
+            let weights = try ModelWeights(model: config.model, source: source,
+                                           ownership: .worker(w, placement: config.placement, model: config.model))
+            weightBytes = weights.residentBytes
+            worker = Worker(context: context, index: w, weights: weights, metrics: metrics)
+        }
+    }
+
+    /// Runs the workload: coordinators drive the steps, workers serve them.
+    func run() throws {
+        try context.communicator.barrier()
+        let start = monotonicSeconds()
+        clockOffset = start
+        if let coordinator {
+            var stepper = coordinator
+            outputs = try Generation.run(&stepper, prompts: prompts, mode: request.mode, steps: request.steps,
+                                         head: coordinator.head)
+            try coordinator.stop()
+        } else if let worker {
+            try worker.run()
+        }
+        runSeconds = monotonicSeconds() - start
+    }
+
+    /// Gathers outputs and measurements on rank 0, writes the files and prints the summary.
+    func finish() throws {
+        let gather = RootGather(context: context)
+        // Outputs: every coordinator's sequences, in sequence order (coordinator order).
+        let flatOutputs = outputs.flatMap(\.scalars)
+        let gatheredOutputs = try gather.floats(flatOutputs.map(Double.init), phase: "gathering outputs")
+        let rss = Self.residentBytes()
+        let memory = try gather.floats([Double(weightBytes), Double(rss), clockOffset, runSeconds], phase: "gathering memory")
+        let records = try gather.floats(metrics.steps.flatMap(\.flattened), phase: "gathering metrics")
+        let spans = try gather.floats(metrics.spans.flatMap { [$0.start, $0.end, Double($0.phase.rawValue), Double($0.layer)] },
+                                      phase: "gathering the trace")
+        guard context.rank == 0, let gatheredOutputs, let memory, let records, let spans else { return }
+        let config = request.config
+        let report = RunReport(config: config, request: request, ranks: context.ranks,
+                               memory: memory, records: records, spans: spans,
+                               recordSize: metrics.recordSize)
+        if let path = request.outputPath, let coordinator {
+            var hidden: [Tensor] = []
+            let rows = request.mode == .prefill ? nil : request.steps
+            for c in 0..<config.cluster.coordinators {
+                let values = gatheredOutputs[c].map { Float($0) }
+                let count = config.cluster.sequences(ofCoordinator: c, total: totalSequences).count
+                guard count > 0 else { continue }
+                let perSequence = values.count / count
+                for s in 0..<count {
+                    let slice = Array(values[(s * perSequence)..<((s + 1) * perSequence)])
+                    hidden.append(Tensor(shape: [rows ?? perSequence / config.model.hidden, config.model.hidden], scalars: slice))
+                }
+            }
+            try coordinator.head.finish(hidden, as: request.outputKind).array(batched: batched).write(to: path)
+        }
+        if let path = request.metricsPath { try report.writeMetrics(to: path) }
+        if let path = request.tracePath { try report.writeTrace(to: path) }
+        if request.printSummary { print(report.summary()) }
+    }
+
+    private var totalSequences: Int {
+        if let path = request.inputPath, let (input, _) = try? Activations.read(path, model: request.config.model) {
+            return input.sequences
+        }
+        return request.config.workload.sequences
+    }
+
+    /// This process's resident set size, from /proc/self/status (0 where unavailable).
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb * 1024
+    }
+}
+
+/// Collects a variable number of Doubles from every rank on rank 0.
+struct RootGather {
+    let context: RunContext
+
+    /// Every rank's `values`, on rank 0 (index = rank); nil on other ranks.
+    func floats(_ values: [Double], phase: String) throws -> [[Double]]? {
+        let me = context.rank
+        var counts = Array(repeating: Int32(0), count: context.ranks)
+        counts[0] = Int32(values.count)
+        let announced = try context.counts.exchange(counts, timeoutSeconds: context.timeoutSeconds, phase: phase)
+        let recvCounts = me == 0 ? announced.map { Int($0) * 8 } : Array(repeating: 0, count: context.ranks)
+        var sendCounts = Array(repeating: 0, count: context.ranks)
+        sendCounts[0] = values.count * 8
+        try context.dispatch.exchange(sendCounts: sendCounts, recvCounts: recvCounts, timeoutSeconds: context.timeoutSeconds,
+                                      pack: { send, offsets in
+            guard !values.isEmpty else { return }
+            values.withUnsafeBytes { send.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        })
+        guard me == 0 else { return nil }
+        return context.dispatch.withReceived { received in
+            context.dispatch.lastReceived.map { region in
+                (0..<(region.count / 8)).map { received.loadUnaligned(fromByteOffset: region.offset + 8 * $0, as: Double.self) }
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Seconds on this machine's monotonic clock (the same on every process of one machine).
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+/// The phases of a layer whose time is measured, on coordinators and workers.
+public enum LayerPhase: Int, CaseIterable, Sendable {
+    /// Coordinator: norm, q/k/v/o, RoPE, attention over the KV cache, residual.
+    case attention
+    /// Coordinator: gate GEMM, scores, top-k, dispatch plan.
+    case router
+    /// Coordinator: token counts, packing, the dispatch all-to-all.
+    case dispatch
+    /// Worker: grouping rows by expert and the expert GEMMs.
+    case experts
+    /// Coordinator: waiting for the combine all-to-all and adding the rows; worker: sending them.
+    case combine
+    /// Coordinator: the shared experts (overlapped with combine) or the dense MLP.
+    case mlp
+    /// Worker: waiting for the counts and the rows of the next dispatch.
+    case wait
+
+    public var name: String {
+        switch self {
+        case .attention: "attention"
+        case .router: "router"
+        case .dispatch: "dispatch"
+        case .experts: "experts"
+        case .combine: "combine"
+        case .mlp: "shared/dense"
+        case .wait: "wait"
+        }
+    }
+}
+
+/// One span of time on one rank, for the trace.
+struct Span {
+    var start: Double
+    var end: Double
+    var phase: LayerPhase
+    var layer: Int
+}
+
+/// What one rank measured in one step.
+///
+/// Flattened into Doubles to be gathered on rank 0 in one exchange at the end of the run.
+struct StepRecord {
+    var phaseCode: Double = 0
+    var tokens: Double = 0
+    var seconds: Double = 0
+    /// `times[layer][phase]`, seconds.
+    var times: [[Double]]
+    /// Bytes this rank sent to each rank (dispatch and combine, all layers).
+    var bytesTo: [Double]
+    /// `expertRows[m][e]`: rows this rank ran through expert e in MoE layer m.
+    var expertRows: [[Double]]
+    /// Bytes sent in dispatch and in combine.
+    var dispatchBytes: Double = 0
+    var combineBytes: Double = 0
+
+    init(layers: Int, ranks: Int, moeLayers: Int, experts: Int) {
+        times = Array(repeating: Array(repeating: 0, count: LayerPhase.allCases.count), count: layers)
+        bytesTo = Array(repeating: 0, count: ranks)
+        expertRows = Array(repeating: Array(repeating: 0, count: experts), count: moeLayers)
+    }
+
+    static func size(layers: Int, ranks: Int, moeLayers: Int, experts: Int) -> Int {
+        5 + layers * LayerPhase.allCases.count + ranks + moeLayers * experts
+    }
+
+    var flattened: [Double] {
+        [phaseCode, tokens, seconds, dispatchBytes, combineBytes] + times.flatMap { $0 } + bytesTo + expertRows.flatMap { $0 }
+    }
+
+    init(flat: ArraySlice<Double>, layers: Int, ranks: Int, moeLayers: Int, experts: Int) {
+        self.init(layers: layers, ranks: ranks, moeLayers: moeLayers, experts: experts)
+        var i = flat.startIndex
+        func next() -> Double { defer { i += 1 }; return flat[i] }
+        phaseCode = next(); tokens = next(); seconds = next(); dispatchBytes = next(); combineBytes = next()
+        for l in 0..<layers { for p in 0..<LayerPhase.allCases.count { times[l][p] = next() } }
+        for r in 0..<ranks { bytesTo[r] = next() }
+        for m in 0..<moeLayers { for e in 0..<experts { expertRows[m][e] = next() } }
+    }
+}
+
+/// Everything one rank measures during a run.
+final class RankMetrics {
+    let layers: Int, ranks: Int, moeLayers: Int, experts: Int
+    private(set) var steps: [StepRecord] = []
+    private(set) var spans: [Span] = []
+    let recordSpans: Bool
+    private var stepStart = 0.0
+
+    init(layers: Int, ranks: Int, moeLayers: Int, experts: Int, recordSpans: Bool) {
+        self.layers = layers
+        self.ranks = ranks
+        self.moeLayers = moeLayers
+        self.experts = experts
+        self.recordSpans = recordSpans
+    }
+
+    func beginStep(phaseCode: Int, tokens: Int) {
+        var record = StepRecord(layers: layers, ranks: ranks, moeLayers: moeLayers, experts: experts)
+        record.phaseCode = Double(phaseCode)
+        record.tokens = Double(tokens)
+        steps.append(record)
+        stepStart = monotonicSeconds()
+    }
+
+    func endStep() {
+        steps[steps.count - 1].seconds = monotonicSeconds() - stepStart
+    }
+
+    /// Times `body` as `phase` of `layer`.
+    @inline(__always)
+    func measure<R>(_ phase: LayerPhase, layer: Int, _ body: () throws -> R) rethrows -> R {
+        let start = monotonicSeconds()
+        defer {
+            let end = monotonicSeconds()
+            steps[steps.count - 1].times[layer][phase.rawValue] += end - start
+            if recordSpans { spans.append(Span(start: start, end: end, phase: phase, layer: layer)) }
+        }
+        return try body()
+    }
+
+    func addBytes(_ bytes: Int, to rank: Int, dispatch: Bool) {
+        steps[steps.count - 1].bytesTo[rank] += Double(bytes)
+        if dispatch { steps[steps.count - 1].dispatchBytes += Double(bytes) }
+        else { steps[steps.count - 1].combineBytes += Double(bytes) }
+    }
+
+    func addExpertRows(_ rows: Int, expert: Int, moeLayer: Int) {
+        steps[steps.count - 1].expertRows[moeLayer][expert] += Double(rows)
+    }
+
+    var recordSize: Int { StepRecord.size(layers: layers, ranks: ranks, moeLayers: moeLayers, experts: experts) }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import MeshCore
+import MeshIO
+
+/// The measurements of every rank, gathered on rank 0: the summary table, the metrics file and
+/// the trace.
+struct RunReport {
+    let config: ExpertMeshConfig
+    let request: RunRequest
+    let ranks: Int
+    /// `steps[rank][step]`.
+    let steps: [[StepRecord]]
+    /// Per rank: weight bytes, resident bytes, clock at the start barrier, run seconds.
+    let memory: [[Double]]
+    /// Per rank: spans (start, end, phase, layer) flattened.
+    let spans: [[Double]]
+
+    init(config: ExpertMeshConfig, request: RunRequest, ranks: Int, memory: [[Double]], records: [[Double]],
+         spans: [[Double]], recordSize: Int) {
+        self.config = config
+        self.request = request
+        self.ranks = ranks
+        self.memory = memory
+        self.spans = spans
+        let m = config.model
+        steps = records.map { flat in
+            stride(from: 0, to: flat.count, by: recordSize).map {
+                StepRecord(flat: flat[$0..<($0 + recordSize)], layers: m.layers, ranks: ranks,
+                           moeLayers: m.moeLayers.count, experts: m.experts)
+            }
+        }
+    }
+
+    var cluster: ClusterConfig { config.cluster }
+    var stepCount: Int { steps[0].count }
+    var workerRanks: [Int] { (0..<cluster.workers).map { cluster.rank(ofWorker: $0) } }
+    var coordinatorRanks: [Int] { Array(0..<cluster.coordinators) }
+
+    /// Tokens of step `s` over all coordinators.
+    func tokens(_ s: Int) -> Double { coordinatorRanks.reduce(0) { $0 + steps[$1][s].tokens } }
+
+    /// Step wall time: the slowest coordinator's.
+    func seconds(_ s: Int) -> Double { coordinatorRanks.map { steps[$0][s].seconds }.max() ?? 0 }
+
+    func time(_ rank: Int, _ s: Int, layer: Int, _ phase: LayerPhase) -> Double { steps[rank][s].times[layer][phase.rawValue] }
+
+    /// Tokens (rows received) by each worker in step `s`, from the coordinators' dispatch bytes.
+    func tokensPerWorker(_ s: Int) -> [Double] {
+        let recordBytes = Double(DispatchRecordLayout(hidden: config.model.hidden, k: config.model.topK,
+                                                      dtype: config.runtime.dispatchDType).recordBytes)
+        return workerRanks.map { w in coordinatorRanks.reduce(0) { $0 + steps[$1][s].bytesTo[w] } / recordBytes / Double(config.model.moeLayers.count) }
+    }
+
+    /// Rows per expert, summed over workers and MoE layers, in step `s`.
+    func rowsPerExpert(_ s: Int) -> [Double] {
+        var rows = Array(repeating: 0.0, count: config.model.experts)
+        for w in workerRanks { for layer in steps[w][s].expertRows { for (e, n) in layer.enumerated() { rows[e] += n } } }
+        return rows
+    }
+
+    static func imbalance(_ values: [Double]) -> Double {
+        let mean = values.reduce(0, +) / Double(max(values.count, 1))
+        return mean > 0 ? (values.max() ?? 0) / mean : 1
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    // MARK: summary
+
+    func summary() -> String {
+        let m = config.model
+        var lines: [String] = []
+        func ms(_ seconds: Double) -> String { String(format: "%8.2f", seconds * 1000) }
+        lines.append("expertmesh run: \(request.configPath): \(cluster.coordinators) coordinator(s) + \(cluster.workers) worker(s), "
+                     + "\(request.mode.rawValue), dispatch \(config.runtime.dispatchDType.rawValue), combine \(config.runtime.combineDType.rawValue)")
+        lines.append("step  phase     tokens   time ms    tokens/s   dispatch MB  combine MB  worker imbalance")
+        for s in 0..<stepCount {
+            let phase = steps[0][s].phaseCode == 1 ? "prefill" : "decode"
+            let dispatch = coordinatorRanks.reduce(0) { $0 + steps[$1][s].dispatchBytes }
+            let combine = workerRanks.reduce(0) { $0 + steps[$1][s].combineBytes }
+            lines.append(String(format: "%4d  %-8@ %7.0f  %@  %10.0f   %11.3f  %10.3f  %16.2f", s, phase as NSString, tokens(s),
+                                ms(seconds(s)), tokens(s) / max(seconds(s), 1e-12), dispatch / 1e6, combine / 1e6,
+                                Self.imbalance(tokensPerWorker(s))))
+        }
+        // Decode steps are what a serving system repeats; prefill steps otherwise.
+        let measured = (0..<stepCount).filter { request.mode == .prefill || steps[0][$0].phaseCode == 2 }
+        let medianSeconds = Self.median(measured.map(seconds))
+        let medianTokens = Self.median(measured.map(tokens))
+        lines.append(String(format: "median %@ step: %.2f ms, %.0f tokens/s", request.mode.rawValue as NSString,
+                            medianSeconds * 1000, medianTokens / max(medianSeconds, 1e-12)))
+        lines.append("")
+        lines.append("per layer, median over those steps (ms): coordinator attention, router, dispatch, combine, shared/dense; slowest worker experts and wait")
+        lines.append("layer  attention   router  dispatch   combine    shared   experts      wait")
+        let c0 = 0
+        for layer in 0..<m.layers {
+            func med(_ rank: Int, _ p: LayerPhase) -> Double { Self.median(measured.map { time(rank, $0, layer: layer, p) }) }
+            let experts = workerRanks.map { med($0, .experts) }.max() ?? 0
+            let wait = workerRanks.map { med($0, .wait) }.max() ?? 0
+            lines.append(String(format: "%5d  %@ %@ %@ %@ %@ %@ %@", layer, ms(med(c0, .attention)), ms(med(c0, .router)),
+                                ms(med(c0, .dispatch)), ms(med(c0, .combine)), ms(med(c0, .mlp)), ms(experts), ms(wait)))
+        }
+        // Exchange bandwidth as the coordinator saw it.
+        let exchangeBytes = measured.map { s in
+            coordinatorRanks.reduce(0) { $0 + steps[$1][s].dispatchBytes } + workerRanks.reduce(0) { $0 + steps[$1][s].combineBytes }
+        }
+        let exchangeSeconds = measured.map { s in
+            (0..<m.layers).reduce(0) { $0 + time(c0, s, layer: $1, .dispatch) + time(c0, s, layer: $1, .combine) }
+        }
+        let perStepBytes = Self.median(exchangeBytes), perStepSeconds = Self.median(exchangeSeconds)
+        lines.append(String(format: "exchange: %.3f MB per step in %.2f ms of dispatch + combine: %.3f GB/s achieved",
+                            perStepBytes / 1e6, perStepSeconds * 1000, perStepBytes / max(perStepSeconds, 1e-12) / 1e9))
+        if let s = measured.last {
+            let rows = rowsPerExpert(s)
+            lines.append(String(format: "load (last step): tokens per expert max/mean %.2f, tokens per worker max/mean %.2f",
+                                Self.imbalance(rows), Self.imbalance(tokensPerWorker(s))))
+        }
+        lines.append("")
+        lines.append("rank  role           weights MB   resident MB  busy ms (experts or attention+router+mlp, median step)")
+        for rank in 0..<ranks {
+            let role: String
+            let busy: Double
+            switch cluster.role(ofRank: rank) {
+            case .coordinator(let c):
+                role = "coordinator \(c)"
+                busy = Self.median(measured.map { s in (0..<m.layers).reduce(0) {
+                    $0 + time(rank, s, layer: $1, .attention) + time(rank, s, layer: $1, .router) + time(rank, s, layer: $1, .mlp) } })
+            case .worker(let w):
+                role = "worker \(w)"
+                busy = Self.median(measured.map { s in (0..<m.layers).reduce(0) { $0 + time(rank, s, layer: $1, .experts) } })
+            }
+            lines.append(String(format: "%4d  %-14@ %10.2f  %12.2f  %8.2f", rank, role as NSString, memory[rank][0] / 1e6,
+                                memory[rank][1] / 1e6, busy * 1000))
+        }
+        if let s = measured.last {
+            lines.append("")
+            lines.append("bytes sent per step (last step), row = source rank, column = destination rank:")
+            lines.append("      " + (0..<ranks).map { String(format: "%12d", $0) }.joined())
+            for source in 0..<ranks {
+                lines.append(String(format: "%4d  ", source) + steps[source][s].bytesTo.map { String(format: "%12.0f", $0) }.joined())
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: files
+
+    /// One JSON object per step.
+    func writeMetrics(to path: String) throws {
+        var text = ""
+        let m = config.model
+        for s in 0..<stepCount {
+            var layers: [[String: Any]] = []
+            for layer in 0..<m.layers {
+                var entry: [String: Any] = ["layer": layer, "moe": m.isMoE(layer)]
+                for p in [LayerPhase.attention, .router, .dispatch, .combine, .mlp] {
+                    entry[p.name.replacingOccurrences(of: "/", with: "_") + "_ms"] =
+                        coordinatorRanks.map { time($0, s, layer: layer, p) * 1000 }.max() ?? 0
+                }
+                entry["experts_ms_per_worker"] = workerRanks.map { time($0, s, layer: layer, .experts) * 1000 }
+                entry["wait_ms_per_worker"] = workerRanks.map { time($0, s, layer: layer, .wait) * 1000 }
+                if let moe = m.moeLayers.firstIndex(of: layer) {
+                    var rows = Array(repeating: 0.0, count: m.experts)
+                    for w in workerRanks { for (e, n) in steps[w][s].expertRows[moe].enumerated() { rows[e] += n } }
+                    entry["tokens_per_expert"] = rows.map { Int($0) }
+                    entry["expert_imbalance"] = Self.imbalance(rows)
+                }
+                layers.append(entry)
+            }
+            let record: [String: Any] = [
+                "step": s,
+                "phase": steps[0][s].phaseCode == 1 ? "prefill" : "decode",
+                "tokens": Int(tokens(s)),
+                "seconds": seconds(s),
+                "tokens_per_second": tokens(s) / max(seconds(s), 1e-12),
+                "dispatch_bytes": coordinatorRanks.reduce(0) { $0 + steps[$1][s].dispatchBytes },
+                "combine_bytes": workerRanks.reduce(0) { $0 + steps[$1][s].combineBytes },
+                "bytes_sent": (0..<ranks).map { steps[$0][s].bytesTo.map { Int($0) } },
+                "tokens_per_worker": tokensPerWorker(s),
+                "worker_imbalance": Self.imbalance(tokensPerWorker(s)),
+                "layers": layers,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+            text += String(decoding: data, as: UTF8.self) + "\n"
+        }
+        try AtomicFile.write(Data(text.utf8), to: path)
+    }
+
+    /// Chrome trace-event JSON: one track per rank, clocks aligned at the start barrier.
+    func writeTrace(to path: String) throws {
+        var events: [[String: Any]] = []
+        for rank in 0..<ranks {
+            let name: String
+            switch cluster.role(ofRank: rank) {
+            case .coordinator(let c): name = "rank \(rank): coordinator \(c)"
+            case .worker(let w): name = "rank \(rank): worker \(w)"
+            }
+            events.append(["name": "thread_name", "ph": "M", "pid": 0, "tid": rank, "args": ["name": name]])
+            // Each rank's clock starts at its own start barrier; ranks leave a barrier together,
+            // so aligning those instants aligns the tracks (to the barrier's exit skew).
+            let origin = memory[rank][2]
+            let flat = spans[rank]
+            for i in stride(from: 0, to: flat.count, by: 4) {
+                let phase = LayerPhase(rawValue: Int(flat[i + 2]))!
+                events.append([
+                    "name": "\(phase.name) L\(Int(flat[i + 3]))", "cat": phase.name, "ph": "X", "pid": 0, "tid": rank,
+                    "ts": (flat[i] - origin) * 1e6, "dur": (flat[i + 1] - flat[i]) * 1e6,
+                    "args": ["layer": Int(flat[i + 3])],
+                ])
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["traceEvents": events, "displayTimeUnit": "ms"])
+        try AtomicFile.write(data, to: path)
+    }
+}

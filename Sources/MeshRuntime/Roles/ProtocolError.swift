@@ -1,0 +1,24 @@
+import MeshIO
+
+/// A message from another rank that does not follow the exchange protocol.
+///
+/// Names the receiving rank, the sender, the layer and the field; the job ends with status 2.
+public struct ProtocolError: InputError {
+    public var rank: Int
+    public var sender: Int
+    public var layer: Int?
+    public var field: String
+    public var detail: String
+
+    public var description: String {
+        let place = layer.map { "layer \($0): " } ?? ""
+        return "rank \(rank): \(place)bad message from rank \(sender): \(field): \(detail)"
+    }
+}
+
+/// The per-step control word a coordinator sends to every rank.
+enum ControlWord: Int32 {
+    case stop = 0
+    case prefill = 1
+    case decode = 2
+}
