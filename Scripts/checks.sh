@@ -34,3 +34,55 @@ check "no partial output file was left behind" test ! -e "$WORK/never.npy"
 
 # --- MPI across ranks
 check "mpi-check on 4 ranks" em_mpirun -np 4 "$BIN" mpi-check
+
+# --- the distributed runtime: exact against the reference (fp32 wire), any placement
+exact() { # exact NAME RANKS CONFIG [run flags...]: mpirun run == reference within 1e-4
+    local name="$1" ranks="$2" config="$3"; shift 3
+    check "exact: $name" bash -c "set -e
+        em_mpirun -np $ranks '$BIN' run --config '$config' --output '$WORK/run.npy' --quiet $*
+        '$BIN' reference --config '$config' --output '$WORK/ref.npy' $* >/dev/null
+        '$BIN' compare '$WORK/run.npy' '$WORK/ref.npy' --tolerance 1e-4"
+}
+export -f em_mpirun
+tiny() { # tiny WORKERS PLACEMENT: Cluster/tests/tiny.yaml with that cluster
+    sed "s/  workers: 1/  workers: $1/; s/  placement: contiguous/  placement: $2/" Cluster/tests/tiny.yaml >"$WORK/tiny-$1-$2.yaml"
+    echo "$WORK/tiny-$1-$2.yaml"
+}
+exact "default config, 1+3 ranks, contiguous" 4 "$CFG" --steps 1
+exact "1+1 ranks" 2 "$(tiny 1 contiguous)"
+exact "1+2 ranks, round robin" 3 "$(tiny 2 round_robin)"
+exact "1+3 ranks, uneven per-layer placement, a worker without experts in some layers" 4 Cluster/tests/uneven.yaml
+exact "1+8 ranks, most workers and experts get no token" 9 "$(tiny 8 contiguous)"
+exact "decode with KV caches, uneven placement" 4 Cluster/tests/uneven.yaml --mode decode --steps 3
+sed 's/  coordinators: 1/  coordinators: 2/; s/  workers: 3/  workers: 2/' Cluster/tests/uneven.yaml \
+    | awk '/^  placement:/{print "  placement: round_robin"; skip=1; next} skip && /^    /{next} {skip=0; print}' >"$WORK/two-coordinators.yaml"
+exact "2 coordinators + 2 workers (M-to-N exchange), prefill" 4 "$WORK/two-coordinators.yaml"
+exact "2 coordinators + 2 workers, decode" 4 "$WORK/two-coordinators.yaml" --mode decode --steps 2
+sed 's/  hidden: 48/  hidden: 48\n  vocab: 50/' "$(tiny 3 round_robin)" >"$WORK/vocab.yaml"
+exact "token ids in, greedy next ids out" 4 "$WORK/vocab.yaml" --output-kind next-ids --mode decode --steps 2
+check "two runs give identical bytes" bash -c "set -e
+    em_mpirun -np 4 '$BIN' run --config Cluster/tests/uneven.yaml --output '$WORK/a.npy' --quiet
+    em_mpirun -np 4 '$BIN' run --config Cluster/tests/uneven.yaml --output '$WORK/b.npy' --quiet
+    cmp '$WORK/a.npy' '$WORK/b.npy'"
+check "bf16 and fp8 wire formats report their error and stay close" bash -c "set -e
+    '$BIN' reference --config Cluster/tests/uneven.yaml --output '$WORK/ref.npy' >/dev/null
+    for d in bf16 fp8; do
+        em_mpirun -np 4 '$BIN' run --config Cluster/tests/uneven.yaml --output '$WORK/w.npy' --dispatch-dtype \$d --combine-dtype bf16 >'$WORK/wire.txt'
+        grep -q 'dispatch '\$d' (relative error against fp32' '$WORK/wire.txt'
+        '$BIN' compare '$WORK/w.npy' '$WORK/ref.npy' --tolerance 5e-2
+    done"
+check "the summary names every phase and each worker's memory" bash -c "
+    em_mpirun -np 4 '$BIN' run --config '$CFG' --steps 2 --metrics '$WORK/m.jsonl' --trace '$WORK/t.json' >'$WORK/summary.txt' &&
+    grep -q 'attention   router  dispatch   combine' '$WORK/summary.txt' && grep -q 'worker 2' '$WORK/summary.txt' &&
+    [ \$(wc -l <'$WORK/m.jsonl') -eq 2 ] && grep -q '\"traceEvents\"' '$WORK/t.json'"
+
+# --- the runtime's failures: clear, bounded in time, nothing left behind
+expect_failure "a rank count other than the config's exits 2 and says how to launch" 2 "mpirun -np 4" \
+    em_mpirun -np 3 "$BIN" run --config "$CFG"
+expect_failure "a stalled worker is named by its peers within the step timeout" 1 "waiting for rank 2" \
+    env EM_MPI_TIMEOUT=60 bash -c "em_mpirun -np 4 '$BIN' run --config Cluster/tests/uneven.yaml --step-timeout 3 --inject-fault stall:2"
+expect_failure "a bad record is reported with rank, layer and field" 2 "rank 2: layer 1: bad message from rank 0: record 0 slot 0 expert" \
+    em_mpirun -np 4 "$BIN" run --config Cluster/tests/uneven.yaml --inject-fault corrupt:2
+expect_failure "a killed worker ends the job" nonzero "rank 2" \
+    em_mpirun -np 4 "$BIN" run --config Cluster/tests/uneven.yaml --inject-fault kill:2
+check "no expertmesh process is left behind" bash -c "! pgrep -x expertmesh"

@@ -31,6 +31,15 @@ expect_bad_input() { # expect_bad_input NAME PATTERN COMMAND...: exit status 2, 
         failed=$((failed + 1)); echo "FAIL $name (status $status)"; sed 's/^/    /' "$WORK/err.txt" | head -n 5
     fi
 }
+expect_failure() { # expect_failure NAME STATUS PATTERN COMMAND...: that exit status (or any non-zero for "nonzero"), stderr matching PATTERN
+    local name="$1" want="$2" pattern="$3"; shift 3
+    local status=0
+    "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" || status=$?
+    if { [ "$want" = nonzero ] && [ "$status" -ne 0 ]; } || [ "$status" = "$want" ]; then
+        if grep -q -- "$pattern" "$WORK/err.txt"; then passed=$((passed + 1)); echo "PASS $name"; return; fi
+    fi
+    failed=$((failed + 1)); echo "FAIL $name (status $status, wanted $want and '$pattern')"; sed 's/^/    /' "$WORK/err.txt" | head -n 8
+}
 . "$EM_ROOT/Scripts/checks.sh"
 
 echo

@@ -20,6 +20,8 @@ public struct RunRequest: Sendable {
     public var steps: Int
     /// Print the summary table on rank 0.
     public var printSummary = true
+    /// A failure to inject, for tests.
+    public var fault: Fault?
 
     public init(config: ExpertMeshConfig, configPath: String) {
         self.config = config
@@ -112,7 +114,7 @@ final class RunSession {
     init(request: RunRequest, world: Communicator) throws {
         self.request = request
         let config = request.config
-        context = RunContext(config: config, communicator: world)
+        context = RunContext(config: config, communicator: world, fault: request.fault)
         role = config.cluster.role(ofRank: world.rank)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         BLASThreads.set(BLASThreads.recommended(ranksOnNode: config.cluster.ranksOnNode(of: world.rank), cores: cores,
@@ -163,7 +165,9 @@ final class RunSession {
         let flatOutputs = outputs.flatMap(\.scalars)
         let gatheredOutputs = try gather.floats(flatOutputs.map(Double.init), phase: "gathering outputs")
         let rss = Self.residentBytes()
-        let memory = try gather.floats([Double(weightBytes), Double(rss), clockOffset, runSeconds], phase: "gathering memory")
+        let meter = coordinator?.dispatchError ?? worker?.combineError ?? WireErrorMeter()
+        let memory = try gather.floats([Double(weightBytes), Double(rss), clockOffset, runSeconds,
+                                        meter.maxAbsoluteError, meter.maxMagnitude], phase: "gathering memory")
         let records = try gather.floats(metrics.steps.flatMap(\.flattened), phase: "gathering metrics")
         let spans = try gather.floats(metrics.spans.flatMap { [$0.start, $0.end, Double($0.phase.rawValue), Double($0.layer)] },
                                       phase: "gathering the trace")

@@ -10,7 +10,9 @@ struct RunReport {
     let ranks: Int
     /// `steps[rank][step]`.
     let steps: [[StepRecord]]
-    /// Per rank: weight bytes, resident bytes, clock at the start barrier, run seconds.
+    /// Per rank: weight bytes, resident bytes, clock at the start barrier, run seconds, and the
+    /// wire-format round trip's max absolute error and max magnitude (dispatch on coordinators,
+    /// combine on workers).
     let memory: [[Double]]
     /// Per rank: spans (start, end, phase, layer) flattened.
     let spans: [[Double]]
@@ -111,8 +113,12 @@ struct RunReport {
             (0..<m.layers).reduce(0) { $0 + time(c0, s, layer: $1, .dispatch) + time(c0, s, layer: $1, .combine) }
         }
         let perStepBytes = Self.median(exchangeBytes), perStepSeconds = Self.median(exchangeSeconds)
-        lines.append(String(format: "exchange: %.3f MB per step in %.2f ms of dispatch + combine: %.3f GB/s achieved",
+        // The coordinator's combine time includes waiting for the workers' experts, so this rate is
+        // a lower bound of the link's; `expertmesh bench` measures the exchange alone.
+        lines.append(String(format: "exchange: %.3f MB per step; coordinator in dispatch + combine (incl. waiting for experts) %.2f ms: %.3f GB/s effective",
                             perStepBytes / 1e6, perStepSeconds * 1000, perStepBytes / max(perStepSeconds, 1e-12) / 1e9))
+        lines.append("wire formats: dispatch \(config.runtime.dispatchDType.rawValue) " + wireError(coordinatorRanks, config.runtime.dispatchDType)
+                     + ", combine \(config.runtime.combineDType.rawValue) " + wireError(workerRanks, config.runtime.combineDType))
         if let s = measured.last {
             let rows = rowsPerExpert(s)
             lines.append(String(format: "load (last step): tokens per expert max/mean %.2f, tokens per worker max/mean %.2f",
@@ -144,6 +150,13 @@ struct RunReport {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The relative round-trip error of `dtype` over `ranks`, against fp32.
+    func wireError(_ ranks: [Int], _ dtype: WireDType) -> String {
+        guard dtype != .fp32 else { return "(exact)" }
+        let error = ranks.map { memory[$0][4] }.max() ?? 0, magnitude = ranks.map { memory[$0][5] }.max() ?? 0
+        return String(format: "(relative error against fp32 %.2e)", magnitude > 0 ? error / magnitude : 0)
     }
 
     // MARK: files

@@ -16,6 +16,9 @@ final class Coordinator: ModelStepper {
     let metrics: RankMetrics
     private var caches: [[KVCache]] = []
     private var encodeScratch: [Float] = []
+    private var meterScratch: [Float] = []
+    /// Round-trip error of the dispatch wire format, measured on the first step.
+    private(set) var dispatchError = WireErrorMeter()
 
     init(context: RunContext, index: Int, weights: ModelWeights, metrics: RankMetrics) {
         self.context = context
@@ -44,7 +47,10 @@ final class Coordinator: ModelStepper {
         _ = try context.counts.exchange(Array(repeating: word.rawValue, count: context.ranks),
                                         timeoutSeconds: context.timeoutSeconds, phase: "the start of a step")
         metrics.beginStep(phaseCode: Int(word.rawValue), tokens: states.reduce(0) { $0 + $1.rows })
-        defer { metrics.endStep() }
+        defer {
+            metrics.endStep()
+            dispatchError.active = false
+        }
         var states = states
         var moeIndex = 0
         for layer in layers {
@@ -69,8 +75,14 @@ final class Coordinator: ModelStepper {
     /// experts) into `out`.
     private func moe(layer: DecoderLayer, moeIndex m: Int, normed: Tensor, into out: inout Tensor) throws {
         let cluster = context.config.cluster
-        let plan = metrics.measure(.router, layer: layer.index) {
+        var plan = metrics.measure(.router, layer: layer.index) {
             DispatchPlan(routing: layer.route(normed), experts: context.config.placement.experts[m])
+        }
+        if let fault = context.takeFault() {
+            fault.strike(rank: context.rank)
+            if case .corrupt(let rank) = fault, case .worker(let w) = cluster.role(ofRank: rank), !plan.tokens[w].isEmpty {
+                plan.localExperts[w][0] = 9999
+            }
         }
         let dispatchLayout = context.dispatchLayout, combineLayout = context.combineLayout
         var tokensTo = Array(repeating: 0, count: context.ranks)
@@ -121,6 +133,8 @@ final class Coordinator: ModelStepper {
                         target.copyMemory(from: UnsafeRawBufferPointer(row))
                     case .bf16:
                         ReducedFloatFormat.bfloat16.encode(row, into: target)
+                        dispatchError.record(original: row, encoded: UnsafeRawBufferPointer(target), format: .bfloat16,
+                                             scratch: &meterScratch)
                     case .fp8:
                         let amax = row.reduce(0) { max($0, abs($1)) }
                         let scale = amax > 0 ? amax / Float8E4M3.greatestFiniteMagnitude : 1
@@ -129,6 +143,8 @@ final class Coordinator: ModelStepper {
                             for c in 0..<hidden { scaled[c] = row[c] / scale }
                             ReducedFloatFormat.float8E4M3.encode(UnsafeBufferPointer(rebasing: scaled[0..<hidden]), into: target)
                         }
+                        dispatchError.record(original: row, encoded: UnsafeRawBufferPointer(target), format: .float8E4M3,
+                                             scale: scale, scratch: &meterScratch)
                     }
                     base += layout.recordBytes
                 }

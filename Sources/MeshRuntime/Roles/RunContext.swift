@@ -3,6 +3,12 @@ import MeshMPI
 
 /// What every role of a run shares: the config, this rank, the channels and the limits.
 final class RunContext {
+    /// Takes the injected fault, if any, so that it acts once.
+    func takeFault() -> Fault? {
+        defer { fault = nil }
+        return fault
+    }
+
     let config: ExpertMeshConfig
     let communicator: Communicator
     let rank: Int
@@ -15,8 +21,11 @@ final class RunContext {
     let combine: Channel
     /// The most tokens one message may announce: a sanity bound on received headers.
     let maxTokensPerMessage: Int32
+    /// A failure to inject, for tests; consumed by its first use.
+    var fault: Fault?
 
-    init(config: ExpertMeshConfig, communicator: Communicator) {
+    init(config: ExpertMeshConfig, communicator: Communicator, fault: Fault? = nil) {
+        self.fault = fault
         self.config = config
         self.communicator = communicator
         rank = communicator.rank

@@ -22,7 +22,9 @@ final class Worker {
     private var scratch: [Float] = []
     private var scales: [Float] = []
     private var accumulator: [Float] = []
-    private var decodedRow: [Float] = []
+    private var meterScratch: [Float] = []
+    /// Round-trip error of the combine wire format, measured on the first step.
+    private(set) var combineError = WireErrorMeter()
 
     init(context: RunContext, index: Int, weights: ModelWeights, metrics: RankMetrics) {
         self.context = context
@@ -50,6 +52,7 @@ final class Worker {
             metrics.beginStep(phaseCode: Int(word.rawValue), tokens: 0)
             for (m, layer) in model.moeLayers.enumerated() { try runLayer(m, layer: layer) }
             metrics.endStep()
+            combineError.active = false
         }
     }
 
@@ -57,6 +60,7 @@ final class Worker {
         let coordinators = context.config.cluster.coordinators
         let dispatchLayout = context.dispatchLayout, combineLayout = context.combineLayout
         var tokens = Array(repeating: 0, count: context.ranks)
+        context.takeFault()?.strike(rank: context.rank)
         try metrics.measure(.wait, layer: layer) {
             let counts = try context.counts.exchange(Array(repeating: 0, count: context.ranks),
                                                      timeoutSeconds: context.timeoutSeconds,
@@ -177,9 +181,11 @@ final class Worker {
             let bytes = context.combineLayout.recordBytes
             accumulator.withUnsafeBufferPointer { acc in
                 for r in 0..<records {
-                    ReducedFloatFormat.bfloat16.encode(
-                        UnsafeBufferPointer(rebasing: acc[(r * hidden)..<((r + 1) * hidden)]),
-                        into: UnsafeMutableRawBufferPointer(rebasing: send[(r * bytes)..<(r * bytes + hidden * 2)]))
+                    let row = UnsafeBufferPointer(rebasing: acc[(r * hidden)..<((r + 1) * hidden)])
+                    let target = UnsafeMutableRawBufferPointer(rebasing: send[(r * bytes)..<(r * bytes + hidden * 2)])
+                    ReducedFloatFormat.bfloat16.encode(row, into: target)
+                    combineError.record(original: row, encoded: UnsafeRawBufferPointer(target), format: .bfloat16,
+                                        scratch: &meterScratch)
                 }
             }
         }

@@ -48,6 +48,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Do not print the summary table.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Inject a failure for tests: stall:RANK, corrupt:RANK or kill:RANK.", visibility: .hidden))
+    var injectFault: String?
+
     func run() throws {
         var loaded = try ExpertMeshConfig.load(path: config)
         guard let kind = OutputKind(rawValue: outputKind) else {
@@ -83,6 +86,12 @@ struct Run: ParsableCommand {
         if let mode { request.mode = try parseMode(mode) }
         if let steps { request.steps = steps }
         request.printSummary = !quiet
+        if let injectFault {
+            guard let fault = Fault(injectFault) else {
+                throw CommandError(message: "--inject-fault: expected stall:RANK, corrupt:RANK or kill:RANK, found '\(injectFault)'")
+            }
+            request.fault = fault
+        }
         let status = DistributedRun.main(request)
         if status != 0 { throw ExitCode(status) }
     }
