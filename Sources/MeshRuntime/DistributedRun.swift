@@ -165,7 +165,7 @@ final class RunSession {
         let flatOutputs = outputs.flatMap(\.scalars)
         let gatheredOutputs = try gather.floats(flatOutputs.map(Double.init), phase: "gathering outputs")
         let rss = Self.residentBytes()
-        let meter = coordinator?.dispatchError ?? worker?.combineError ?? WireErrorMeter()
+        let meter = coordinator?.packer.dispatchError ?? worker?.compute.combineError ?? WireErrorMeter()
         let memory = try gather.floats([Double(weightBytes), Double(rss), clockOffset, runSeconds,
                                         meter.maxAbsoluteError, meter.maxMagnitude], phase: "gathering memory")
         let records = try gather.floats(metrics.steps.flatMap(\.flattened), phase: "gathering metrics")

@@ -15,10 +15,7 @@ final class Coordinator: ModelStepper {
     let head: ModelHead
     let metrics: RankMetrics
     private var caches: [[KVCache]] = []
-    private var encodeScratch: [Float] = []
-    private var meterScratch: [Float] = []
-    /// Round-trip error of the dispatch wire format, measured on the first step.
-    private(set) var dispatchError = WireErrorMeter()
+    let packer: DispatchPacker
 
     init(context: RunContext, index: Int, weights: ModelWeights, metrics: RankMetrics) {
         self.context = context
@@ -28,6 +25,7 @@ final class Coordinator: ModelStepper {
         }
         self.head = ModelHead(weights: weights)
         self.metrics = metrics
+        packer = DispatchPacker(dispatchLayout: context.dispatchLayout, combineLayout: context.combineLayout)
     }
 
     var model: ModelConfig { context.config.model }
@@ -49,7 +47,7 @@ final class Coordinator: ModelStepper {
         metrics.beginStep(phaseCode: Int(word.rawValue), tokens: states.reduce(0) { $0 + $1.rows })
         defer {
             metrics.endStep()
-            dispatchError.active = false
+            packer.dispatchError.active = false
         }
         var states = states
         var moeIndex = 0
@@ -97,7 +95,11 @@ final class Coordinator: ModelStepper {
             try context.dispatch.exchange(
                 sendCounts: tokensTo.map { $0 * dispatchLayout.recordBytes },
                 recvCounts: Array(repeating: 0, count: context.ranks), timeoutSeconds: context.timeoutSeconds,
-                pack: { send, offsets in pack(plan, normed: normed, into: send, offsets: offsets) })
+                pack: { send, offsets in
+                    normed.scalars.withUnsafeBufferPointer { rows in
+                        packer.pack(plan, rows: rows, into: send, workerOffsets: workerOffsets(offsets))
+                    }
+                })
         }
         for (rank, tokens) in tokensTo.enumerated() where tokens > 0 {
             metrics.addBytes(tokens * dispatchLayout.recordBytes, to: rank, dispatch: true)
@@ -109,76 +111,18 @@ final class Coordinator: ModelStepper {
                 recvCounts: tokensTo.map { $0 * combineLayout.recordBytes }, timeoutSeconds: context.timeoutSeconds,
                 pack: { _, _ in },
                 overlap: { shared = metrics.measure(.mlp, layer: layer.index) { layer.sharedOutput(normed) } })
-            accumulate(plan, into: &out)
+            context.combine.withReceived { received in
+                let offsets = workerOffsets(context.combine.lastReceived.map(\.offset))
+                out.scalars.withUnsafeMutableBufferPointer { target in
+                    packer.accumulate(plan, received: received, workerOffsets: offsets, into: target)
+                }
+            }
         }
         if let shared { add(shared, into: &out) }
     }
 
-    /// Writes one record per (token, worker): expert ids, weights, (scale,) the encoded row.
-    private func pack(_ plan: DispatchPlan, normed: Tensor, into send: UnsafeMutableRawBufferPointer, offsets: [Int]) {
-        let layout = context.dispatchLayout, hidden = model.hidden, k = layout.k
-        grow(&encodeScratch, hidden)
-        normed.scalars.withUnsafeBufferPointer { rows in
-            for (w, tokens) in plan.tokens.enumerated() {
-                var base = offsets[context.config.cluster.rank(ofWorker: w)]
-                for (i, token) in tokens.enumerated() {
-                    for j in 0..<k {
-                        send.storeBytes(of: plan.localExperts[w][i * k + j], toByteOffset: base + layout.expertsOffset + 4 * j, as: Int32.self)
-                        send.storeBytes(of: plan.weights[w][i * k + j], toByteOffset: base + layout.weightsOffset + 4 * j, as: Float.self)
-                    }
-                    let row = UnsafeBufferPointer(rebasing: rows[(Int(token) * hidden)..<((Int(token) + 1) * hidden)])
-                    let target = UnsafeMutableRawBufferPointer(rebasing: send[(base + layout.rowOffset)..<(base + layout.rowOffset + layout.rowBytes)])
-                    switch layout.dtype {
-                    case .fp32:
-                        target.copyMemory(from: UnsafeRawBufferPointer(row))
-                    case .bf16:
-                        ReducedFloatFormat.bfloat16.encode(row, into: target)
-                        dispatchError.record(original: row, encoded: UnsafeRawBufferPointer(target), format: .bfloat16,
-                                             scratch: &meterScratch)
-                    case .fp8:
-                        let amax = row.reduce(0) { max($0, abs($1)) }
-                        let scale = amax > 0 ? amax / Float8E4M3.greatestFiniteMagnitude : 1
-                        send.storeBytes(of: scale, toByteOffset: base + layout.scaleOffset, as: Float.self)
-                        encodeScratch.withUnsafeMutableBufferPointer { scaled in
-                            for c in 0..<hidden { scaled[c] = row[c] / scale }
-                            ReducedFloatFormat.float8E4M3.encode(UnsafeBufferPointer(rebasing: scaled[0..<hidden]), into: target)
-                        }
-                        dispatchError.record(original: row, encoded: UnsafeRawBufferPointer(target), format: .float8E4M3,
-                                             scale: scale, scratch: &meterScratch)
-                    }
-                    base += layout.recordBytes
-                }
-            }
-        }
-    }
-
-    /// Adds the combined rows to `out`, worker by worker in rank order, token by token: a fixed
-    /// order, so a run is bitwise repeatable.
-    private func accumulate(_ plan: DispatchPlan, into out: inout Tensor) {
-        let layout = context.combineLayout, hidden = model.hidden
-        let cluster = context.config.cluster
-        context.combine.withReceived { received in
-            out.scalars.withUnsafeMutableBufferPointer { target in
-                grow(&encodeScratch, hidden)
-                encodeScratch.withUnsafeMutableBufferPointer { decoded in
-                    for (w, tokens) in plan.tokens.enumerated() {
-                        var base = context.combine.lastReceived[cluster.rank(ofWorker: w)].offset
-                        for token in tokens {
-                            let row = target.baseAddress! + Int(token) * hidden
-                            switch layout.dtype {
-                            case .fp32:
-                                for c in 0..<hidden { row[c] += received.loadUnaligned(fromByteOffset: base + 4 * c, as: Float.self) }
-                            default:
-                                ReducedFloatFormat.bfloat16.decode(
-                                    UnsafeRawBufferPointer(rebasing: received[base..<(base + hidden * 2)]),
-                                    into: UnsafeMutableBufferPointer(rebasing: decoded[0..<hidden]))
-                                for c in 0..<hidden { row[c] += decoded[c] }
-                            }
-                            base += layout.recordBytes
-                        }
-                    }
-                }
-            }
-        }
+    /// Per-rank offsets reduced to the workers', by worker index.
+    private func workerOffsets(_ byRank: [Int]) -> [Int] {
+        (0..<context.config.cluster.workers).map { byRank[context.config.cluster.rank(ofWorker: $0)] }
     }
 }
