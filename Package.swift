@@ -50,6 +50,7 @@ let package = Package(
         ]),
         .testTarget(name: "MeshIOTests", dependencies: ["MeshIO"]),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "MeshIO"]),
+        .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor"]),
         .testTarget(name: "MeshModelTests", dependencies: [
             "MeshModel", "MeshCore", "MeshTensor", "MeshIO",
             .product(name: "Numerics", package: "swift-numerics"),

@@ -76,6 +76,11 @@ check "the summary names every phase and each worker's memory" bash -c "
     grep -q 'attention   router  dispatch   combine' '$WORK/summary.txt' && grep -q 'worker 2' '$WORK/summary.txt' &&
     [ \$(wc -l <'$WORK/m.jsonl') -eq 2 ] && grep -q '\"traceEvents\"' '$WORK/t.json'"
 
+check "bench prints its ratios against raw MPI_Alltoallv and raw cblas_sgemm" bash -c "
+    em_mpirun -np 4 '$BIN' bench --iterations 2 --warmup 1 --decode-steps 2 >'$WORK/bench.txt' &&
+    grep -q 'raw MPI_Alltoallv .* ratio' '$WORK/bench.txt' && grep -q 'raw cblas_sgemm .* ratio' '$WORK/bench.txt' &&
+    grep -q 'model decode: .* tokens/s' '$WORK/bench.txt'"
+
 # --- the runtime's failures: clear, bounded in time, nothing left behind
 expect_failure "a rank count other than the config's exits 2 and says how to launch" 2 "mpirun -np 4" \
     em_mpirun -np 3 "$BIN" run --config "$CFG"

@@ -159,7 +159,10 @@ final class RunSession {
     }
 
     /// Gathers outputs and measurements on rank 0, writes the files and prints the summary.
-    func finish() throws {
+    ///
+    /// - Returns: the report, on rank 0.
+    @discardableResult
+    func finish() throws -> RunReport? {
         let gather = RootGather(context: context)
         // Outputs: every coordinator's sequences, in sequence order (coordinator order).
         let flatOutputs = outputs.flatMap(\.scalars)
@@ -171,7 +174,7 @@ final class RunSession {
         let records = try gather.floats(metrics.steps.flatMap(\.flattened), phase: "gathering metrics")
         let spans = try gather.floats(metrics.spans.flatMap { [$0.start, $0.end, Double($0.phase.rawValue), Double($0.layer)] },
                                       phase: "gathering the trace")
-        guard context.rank == 0, let gatheredOutputs, let memory, let records, let spans else { return }
+        guard context.rank == 0, let gatheredOutputs, let memory, let records, let spans else { return nil }
         let config = request.config
         let report = RunReport(config: config, request: request, ranks: context.ranks,
                                memory: memory, records: records, spans: spans,
@@ -194,6 +197,7 @@ final class RunSession {
         if let path = request.metricsPath { try report.writeMetrics(to: path) }
         if let path = request.tracePath { try report.writeTrace(to: path) }
         if request.printSummary { print(report.summary()) }
+        return report
     }
 
     private var totalSequences: Int {

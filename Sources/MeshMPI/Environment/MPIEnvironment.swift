@@ -107,7 +107,7 @@ public struct MPIEnvironment: ~Copyable {
     /// in a collective forever.
     ///
     /// - Parameter code: The exit status `mpirun` reports.
-    public func abort(code: Int32 = 1) -> Never {
+    public consuming func abort(code: Int32 = 1) -> Never {
         MPILifecycle.markAborting()
         _ = MPI_Abort(cmpi_comm_world(), code)
         // MPI_Abort does not return; if an implementation did, end this process at least.

@@ -127,7 +127,7 @@ struct RequestCore: ~Copyable {
                     operation: operation, peer: peer, timeoutSeconds: timeoutSeconds,
                     elapsedSeconds: (now - start).seconds, cleanup: cleanup)
             }
-            PollBackoff.pause(afterPolls: polls)
+            PollBackoff.pause(afterPolls: polls, elapsed: now - start)
             polls += 1
         }
     }
@@ -192,7 +192,7 @@ struct RequestCore: ~Copyable {
                 return cancelled != 0 ? .cancelled : .completed
             }
             if clock.now >= deadline { break }
-            PollBackoff.pause(afterPolls: polls)
+            PollBackoff.pause(afterPolls: polls, elapsed: .zero)
             polls += 1
         }
         if kind == .pointToPoint {
@@ -205,14 +205,18 @@ struct RequestCore: ~Copyable {
 
 /// How long to pause between two polls of a pending request.
 enum PollBackoff {
-    /// Spins for the first 100 polls, yields the core for the next 1000, then sleeps 50 µs per poll.
+    /// Spins for the first 100 polls, then yields the core between polls for the first 20 ms of
+    /// the wait, then sleeps 50 µs per poll.
     ///
     /// Open MPI moves data only inside MPI calls, so polls must keep coming, but a rank that spins
-    /// takes a core from the others when there are more ranks than cores (`--oversubscribe`). 50 µs
-    /// is short next to one decode step's compute and long enough to hand the core over.
-    static func pause(afterPolls polls: Int) {
+    /// takes a core from the others when there are more ranks than cores (`--oversubscribe`):
+    /// yielding hands the core over at once and gets it back as soon as the others yield, which
+    /// keeps exchanges of a few hundred microseconds at their speed (sleeping 50 µs per poll after
+    /// a fixed number of polls made them several times slower, measured with `expertmesh bench`).
+    /// Past 20 ms the wait is a long one (a peer still computing), and sleeping saves the core.
+    static func pause(afterPolls polls: Int, elapsed: Duration) {
         if polls < 100 { return }
-        if polls < 1_100 {
+        if polls < 1_100 || elapsed < .milliseconds(20) {
             sched_yield()
             return
         }

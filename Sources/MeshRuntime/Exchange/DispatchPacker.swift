@@ -82,7 +82,10 @@ final class DispatchPacker {
                     let row = out.baseAddress! + Int(token) * hidden
                     switch combineLayout.dtype {
                     case .fp32:
-                        for c in 0..<hidden { row[c] += received.loadUnaligned(fromByteOffset: base + 4 * c, as: Float.self) }
+                        // Records are 4-byte aligned (their layout pads them), so the row can be read as Floats.
+                        (received.baseAddress! + base).withMemoryRebound(to: Float.self, capacity: hidden) { source in
+                            for c in 0..<hidden { row[c] += source[c] }
+                        }
                     default:
                         ReducedFloatFormat.bfloat16.decode(
                             UnsafeRawBufferPointer(rebasing: received[base..<(base + hidden * 2)]),

@@ -12,8 +12,9 @@ import MeshTensor
 final class ExpertCompute {
     let dispatchLayout: DispatchRecordLayout
     let combineLayout: CombineRecordLayout
-    /// Replace every expert by the identity (exchange benchmark: everything but the GEMMs).
-    var identityExperts = false
+    /// Check and group the records but compute nothing (the exchange benchmark, which measures
+    /// moving the bytes; the grouping, decoding and GEMMs are measured against raw GEMMs apart).
+    var skipExperts = false
     /// Round-trip error of the combine wire format, while active.
     var combineError = WireErrorMeter()
 
@@ -49,6 +50,7 @@ final class ExpertCompute {
         let hidden = dispatchLayout.hidden
         let records = origin.recordsPerSource.reduce(0, +)
         try group(received, experts: experts.count, origin: origin)
+        if skipExperts { return groups.map(\.count) }
         // The weighted sum per record: straight into the send buffer for fp32.
         let direct = combineLayout.dtype == .fp32
         if !direct { grow(&accumulator, records * hidden) }
@@ -76,11 +78,7 @@ final class ExpertCompute {
                     scales[i] = entry.weight
                 }
             }
-            if identityExperts {
-                for i in 0..<(n * hidden) { expertOut[i] = gathered[i] * scales[i / hidden] }
-            } else {
-                runExpert(expert, rows: n)
-            }
+            runExpert(expert, rows: n)
             expertOut.withUnsafeBufferPointer { out in
                 withAccumulator { acc in
                     for (i, entry) in group.enumerated() {

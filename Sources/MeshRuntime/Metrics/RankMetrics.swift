@@ -127,6 +127,19 @@ final class RankMetrics {
         return try body()
     }
 
+    /// Times `body` as `phase` of `layer`, less the time it spent in `nested` (measured inside).
+    func measure<R>(_ phase: LayerPhase, layer: Int, excluding nested: LayerPhase, _ body: () throws -> R) rethrows -> R {
+        let before = steps[steps.count - 1].times[layer][nested.rawValue]
+        let start = monotonicSeconds()
+        defer {
+            let end = monotonicSeconds()
+            let inner = steps[steps.count - 1].times[layer][nested.rawValue] - before
+            steps[steps.count - 1].times[layer][phase.rawValue] += end - start - inner
+            if recordSpans { spans.append(Span(start: start, end: end, phase: phase, layer: layer)) }
+        }
+        return try body()
+    }
+
     func addBytes(_ bytes: Int, to rank: Int, dispatch: Bool) {
         steps[steps.count - 1].bytesTo[rank] += Double(bytes)
         if dispatch { steps[steps.count - 1].dispatchBytes += Double(bytes) }

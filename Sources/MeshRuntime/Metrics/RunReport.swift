@@ -71,6 +71,16 @@ struct RunReport {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
+    /// The steps that count for throughput: decode steps in decode mode, every step in prefill.
+    var measuredSteps: [Int] {
+        (0..<stepCount).filter { request.mode == .prefill || steps[0][$0].phaseCode == 2 }
+    }
+
+    /// Median tokens per second over ``measuredSteps``.
+    var medianTokensPerSecond: Double {
+        Self.median(measuredSteps.map { tokens($0) / max(seconds($0), 1e-12) })
+    }
+
     // MARK: summary
 
     func summary() -> String {
@@ -89,7 +99,7 @@ struct RunReport {
                                 Self.imbalance(tokensPerWorker(s))))
         }
         // Decode steps are what a serving system repeats; prefill steps otherwise.
-        let measured = (0..<stepCount).filter { request.mode == .prefill || steps[0][$0].phaseCode == 2 }
+        let measured = measuredSteps
         let medianSeconds = Self.median(measured.map(seconds))
         let medianTokens = Self.median(measured.map(tokens))
         lines.append(String(format: "median %@ step: %.2f ms, %.0f tokens/s", request.mode.rawValue as NSString,

@@ -82,21 +82,36 @@ final class Coordinator: ModelStepper {
                 plan.localExperts[w][0] = 9999
             }
         }
+        var shared: Tensor?
+        try exchange(plan, rows: normed, layer: layer.index, into: &out) {
+            shared = layer.sharedOutput(normed)
+        }
+        if let shared { add(shared, into: &out) }
+    }
+
+    /// Dispatches `rows` as `plan` says, and adds the combined rows into `out`.
+    ///
+    /// Counts first (point to point, so that a missing peer can be named), then the records
+    /// through `MPI_Ialltoallv`; the combine's receive is posted at once and `overlap` (the shared
+    /// experts) runs while the workers compute.
+    func exchange(_ plan: DispatchPlan, rows: Tensor, layer: Int, into out: inout Tensor,
+                  overlap: () throws -> Void = {}) throws {
+        let cluster = context.config.cluster
         let dispatchLayout = context.dispatchLayout, combineLayout = context.combineLayout
         var tokensTo = Array(repeating: 0, count: context.ranks)
         for w in 0..<cluster.workers { tokensTo[cluster.rank(ofWorker: w)] = plan.counts[w] }
-        try metrics.measure(.dispatch, layer: layer.index) {
+        try metrics.measure(.dispatch, layer: layer) {
             let announced = try context.counts.exchange(tokensTo.map { Int32($0) }, timeoutSeconds: context.timeoutSeconds,
-                                                        phase: "the dispatch counts of layer \(layer.index)")
+                                                        phase: "the dispatch counts of layer \(layer)")
             for (source, count) in announced.enumerated() where source != context.rank && count != 0 {
-                throw ProtocolError(rank: context.rank, sender: source, layer: layer.index, field: "token count",
+                throw ProtocolError(rank: context.rank, sender: source, layer: layer, field: "token count",
                                     detail: "a coordinator receives no tokens, found \(count)")
             }
             try context.dispatch.exchange(
                 sendCounts: tokensTo.map { $0 * dispatchLayout.recordBytes },
                 recvCounts: Array(repeating: 0, count: context.ranks), timeoutSeconds: context.timeoutSeconds,
                 pack: { send, offsets in
-                    normed.scalars.withUnsafeBufferPointer { rows in
+                    rows.scalars.withUnsafeBufferPointer { rows in
                         packer.pack(plan, rows: rows, into: send, workerOffsets: workerOffsets(offsets))
                     }
                 })
@@ -104,13 +119,13 @@ final class Coordinator: ModelStepper {
         for (rank, tokens) in tokensTo.enumerated() where tokens > 0 {
             metrics.addBytes(tokens * dispatchLayout.recordBytes, to: rank, dispatch: true)
         }
-        var shared: Tensor?
-        try metrics.measure(.combine, layer: layer.index) {
+        // Combine's time is the wait and the additions; the overlapped work is counted apart.
+        try metrics.measure(.combine, layer: layer, excluding: .mlp) {
             try context.combine.exchange(
                 sendCounts: Array(repeating: 0, count: context.ranks),
                 recvCounts: tokensTo.map { $0 * combineLayout.recordBytes }, timeoutSeconds: context.timeoutSeconds,
                 pack: { _, _ in },
-                overlap: { shared = metrics.measure(.mlp, layer: layer.index) { layer.sharedOutput(normed) } })
+                overlap: { try metrics.measure(.mlp, layer: layer) { try overlap() } })
             context.combine.withReceived { received in
                 let offsets = workerOffsets(context.combine.lastReceived.map(\.offset))
                 out.scalars.withUnsafeMutableBufferPointer { target in
@@ -118,7 +133,6 @@ final class Coordinator: ModelStepper {
                 }
             }
         }
-        if let shared { add(shared, into: &out) }
     }
 
     /// Per-rank offsets reduced to the workers', by worker index.

@@ -28,22 +28,28 @@ final class Worker {
 
     /// Serves steps until the coordinators say stop.
     func run() throws {
+        while try serveStep() {}
+    }
+
+    /// Waits for the coordinators' control word and serves one step.
+    ///
+    /// - Returns: false when the coordinators said stop.
+    func serveStep() throws -> Bool {
         let coordinators = context.config.cluster.coordinators
-        while true {
-            let control = try context.counts.exchange(Array(repeating: 0, count: context.ranks),
-                                                      timeoutSeconds: context.timeoutSeconds,
-                                                      phase: "the start of the next step")
-            let words = Array(control[0..<coordinators])
-            guard let word = ControlWord(rawValue: words[0]), words.allSatisfy({ $0 == words[0] }) else {
-                throw ProtocolError(rank: context.rank, sender: 0, layer: nil, field: "control word",
-                                    detail: "expected the same 0, 1 or 2 from every coordinator, found \(words)")
-            }
-            if word == .stop { return }
-            metrics.beginStep(phaseCode: Int(word.rawValue), tokens: 0)
-            for (m, layer) in context.config.model.moeLayers.enumerated() { try runLayer(m, layer: layer) }
-            metrics.endStep()
-            compute.combineError.active = false
+        let control = try context.counts.exchange(Array(repeating: 0, count: context.ranks),
+                                                  timeoutSeconds: context.timeoutSeconds,
+                                                  phase: "the start of the next step")
+        let words = Array(control[0..<coordinators])
+        guard let word = ControlWord(rawValue: words[0]), words.allSatisfy({ $0 == words[0] }) else {
+            throw ProtocolError(rank: context.rank, sender: 0, layer: nil, field: "control word",
+                                detail: "expected the same 0, 1 or 2 from every coordinator, found \(words)")
         }
+        if word == .stop { return false }
+        metrics.beginStep(phaseCode: Int(word.rawValue), tokens: 0)
+        for (m, layer) in context.config.model.moeLayers.enumerated() { try runLayer(m, layer: layer) }
+        metrics.endStep()
+        compute.combineError.active = false
+        return true
     }
 
     private func runLayer(_ m: Int, layer: Int) throws {

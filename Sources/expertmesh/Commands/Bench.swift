@@ -1,0 +1,34 @@
+import ArgumentParser
+import MeshCore
+import MeshRuntime
+
+/// `expertmesh bench`: ratios against raw MPI_Alltoallv and raw cblas_sgemm, and tokens/s.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the exchange against raw MPI_Alltoallv, the experts against raw cblas_sgemm, and tokens/s (under mpirun).")
+
+    @Option(help: "The config file (YAML).")
+    var config: String = "Cluster/default.yaml"
+
+    @Option(help: "Timed iterations of each measurement; medians are reported.")
+    var iterations: Int = 20
+
+    @Option(help: "Untimed iterations first.")
+    var warmup: Int = 3
+
+    @Option(help: "Decode steps for the decode throughput.")
+    var decodeSteps: Int = 16
+
+    func run() throws {
+        guard iterations >= 1, warmup >= 0, decodeSteps >= 1 else {
+            throw CommandError(message: "--iterations and --decode-steps must be at least 1, --warmup at least 0")
+        }
+        var request = BenchRequest(config: try ExpertMeshConfig.load(path: config), configPath: config)
+        request.iterations = iterations
+        request.warmup = warmup
+        request.decodeSteps = decodeSteps
+        let status = Bench.main(request)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
