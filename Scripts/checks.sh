@@ -30,6 +30,14 @@ expect_bad_input "reference refuses a malformed .npy" "bad.npy" \
 head -c 1000 "$WORK/w.safetensors" >"$WORK/truncated.safetensors"
 expect_bad_input "reference refuses a truncated checkpoint" "truncated.safetensors" \
     "$BIN" reference --config "$CFG" --weights "$WORK/truncated.safetensors" --output "$WORK/never.npy"
+sed 's/expert_ffn: 512/expert_ffn: 256/' "$CFG" >"$WORK/narrow.yaml"
+expect_bad_input "a tensor of the wrong shape is named with both shapes" "shared_experts.gate_proj.weight' has shape \[512, 256\], expected \[256, 256\]" \
+    "$BIN" reference --config "$WORK/narrow.yaml" --weights "$WORK/w.safetensors" --output "$WORK/never.npy"
+sed 's/  layers: 4/  layers: 5/' "$CFG" >"$WORK/deeper.yaml"
+expect_bad_input "a missing tensor is named" "no tensor 'model.layers.4.input_layernorm.weight'" \
+    "$BIN" reference --config "$WORK/deeper.yaml" --weights "$WORK/w.safetensors" --output "$WORK/never.npy"
+expect_failure "a worker missing its expert's tensor stops every rank with status 2" 2 "rank 1: .*no tensor 'model.layers.4.mlp.experts.0" \
+    em_mpirun -np 4 "$BIN" run --config "$WORK/deeper.yaml" --weights "$WORK/w.safetensors" --output "$WORK/never.npy"
 check "no partial output file was left behind" test ! -e "$WORK/never.npy"
 
 # --- MPI across ranks

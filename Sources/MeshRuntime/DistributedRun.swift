@@ -50,6 +50,15 @@ public enum DistributedRun {
         }
         let world = environment.world
         let config = request.config
+        if config.cluster.layout == .colocated || config.model.latentCacheWidth > 0 {
+            if world.rank == 0 {
+                report("expertmesh: error: \(request.configPath): "
+                       + (config.cluster.layout == .colocated ? "cluster.layout: run executes the disaggregated layout; colocated is for predict"
+                          : "model.latent_cache_width: run does not implement multi-head latent attention; it is for predict"))
+            }
+            try? environment.finalize()
+            return 2
+        }
         if world.size != config.cluster.ranks {
             if world.rank == 0 {
                 report("expertmesh: error: \(request.configPath) describes \(config.cluster.ranks) ranks "

@@ -71,10 +71,14 @@ public struct ClusterConfig: Sendable, Equatable, Codable {
     /// Node index of every rank (coordinators then workers); empty means all on node 0.
     public var nodeOfRank: [Int] = []
     public var placement: PlacementSpec = .strategy(.contiguous)
+    /// Disaggregated (coordinators + workers, what `run` executes) or colocated (every worker rank
+    /// also runs attention; `predict` only).
+    public var layout: DeploymentLayout = .disaggregated
 
     public init() {}
 
-    public var ranks: Int { coordinators + workers }
+    /// Ranks of the job: coordinators and workers, or the workers alone when colocated.
+    public var ranks: Int { layout == .colocated ? workers : coordinators + workers }
 
     /// The world rank of worker `w`.
     public func rank(ofWorker w: Int) -> Int { coordinators + w }

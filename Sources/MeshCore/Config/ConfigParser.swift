@@ -9,10 +9,10 @@ struct ConfigParser {
     static let modelKeys: Set = [
         "huggingface", "family", "hidden", "layers", "heads", "kv_heads", "head_dim", "attention_bias",
         "rms_norm_eps", "rope_theta", "vocab", "tie_embeddings", "experts", "top_k", "expert_ffn",
-        "shared_experts", "shared_ffn", "shared_expert_gate", "dense_layers", "dense_ffn", "router",
+        "shared_experts", "shared_ffn", "shared_expert_gate", "dense_layers", "dense_ffn", "router", "latent_cache_width",
     ]
     static let routerKeys: Set = ["scoring", "normalize", "scale", "bias", "groups", "top_groups", "group_score"]
-    static let clusterKeys: Set = ["coordinators", "workers", "nodes", "placement"]
+    static let clusterKeys: Set = ["coordinators", "workers", "nodes", "placement", "layout"]
     static let workerKeys: Set = ["worker", "experts", "per_layer"]
     static let workloadKeys: Set = ["mode", "sequences", "tokens", "steps", "seed"]
     static let weightsKeys: Set = ["seed", "path"]
@@ -108,6 +108,7 @@ struct ConfigParser {
         if let v = map["dense_ffn"] { model.denseFFN = try v.int(in: dim) }
         else if model.denseFFN == 0 { model.denseFFN = 4 * model.hidden }
         if let v = map["router"] { try parseRouter(v, into: &model.router) }
+        if let v = map["latent_cache_width"] { model.latentCacheWidth = try v.int(in: 0...1_000_000) }
         return (model, folder)
     }
 
@@ -132,6 +133,7 @@ struct ConfigParser {
         var cluster = ClusterConfig()
         if let v = map["coordinators"] { cluster.coordinators = try v.int(in: 1...4096) }
         if let v = map["workers"] { cluster.workers = try v.int(in: 1...65_536) }
+        if let v = map["layout"] { cluster.layout = try v.choice(DeploymentLayout.self, among: DeploymentLayout.allCases) }
         if let v = map["nodes"] {
             cluster.nodeOfRank = try v.intList(in: 0...65_536)
             guard cluster.nodeOfRank.count == cluster.ranks else {

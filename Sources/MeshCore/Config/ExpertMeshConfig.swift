@@ -44,6 +44,21 @@ public struct ExpertMeshConfig: Sendable, Equatable, Codable {
         return try parser.parse(yaml: yaml)
     }
 
+    /// The same cluster and workload with another model, placement re-derived and re-checked.
+    ///
+    /// Used by `predict --hf-config`; an explicit placement must still fit the new model.
+    public func replacingModel(_ model: ModelConfig) throws -> ExpertMeshConfig {
+        var copy = self
+        copy.model = model
+        try ConfigValidator.validate(model: model)
+        if case .explicit = cluster.placement {
+            throw ConfigError(.inconsistent, path: "cluster.placement", expected: "a strategy when the model comes from --hf-config",
+                              found: "an explicit list")
+        }
+        copy.placement = try ConfigValidator.resolvePlacement(cluster, model: model)
+        return copy
+    }
+
     /// Resolves a path written in a config against its folder.
     static func resolve(_ path: String, against base: String) -> String {
         path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)

@@ -84,7 +84,10 @@ public struct HuggingFaceConfig: Sendable, Equatable {
             model.router.topGroups = try keys.optionalInt("topk_group") ?? model.router.groups
             model.router.groupScore = .top2Sum
             model.router.bias = (try keys.optionalString("topk_method")) == "noaux_tc"
-            latent = (try keys.optionalInt("kv_lora_rank")) != nil
+            if let rank = try keys.optionalInt("kv_lora_rank") {
+                latent = true
+                model.latentCacheWidth = rank + (try keys.optionalInt("qk_rope_head_dim") ?? 0)
+            }
             if let qkRope = try keys.optionalInt("qk_rope_head_dim"), let qkNope = try keys.optionalInt("qk_nope_head_dim") {
                 model.headDim = qkRope + qkNope
             }

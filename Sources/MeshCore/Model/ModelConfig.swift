@@ -70,6 +70,10 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     public var denseLayers: Int = 0
     public var denseFFN: Int = 0
     public var router = RouterConfig()
+    /// Multi-head latent attention's cache width per token (kv_lora_rank + qk_rope_head_dim,
+    /// DeepSeek-V3: 512 + 64); 0 for standard attention. The cost model uses it; the runtime
+    /// does not implement latent attention and refuses such a model.
+    public var latentCacheWidth: Int = 0
 
     public init() {}
 

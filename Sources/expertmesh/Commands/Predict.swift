@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import MeshCore
+
+/// `expertmesh predict`: the cost model's step time for a config on a hardware profile.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Predict step time and tokens/s of a config on a hardware profile, and name the bottleneck.")
+
+    @Option(help: "The config file (YAML).")
+    var config: String
+
+    @Option(help: "A hardware profile (default: the config's `hardware`).")
+    var hardware: String?
+
+    @Option(help: "Take the model from a Hugging Face config.json (multi-head latent attention is approximated as MHA).")
+    var hfConfig: String?
+
+    @Option(help: "disaggregated or colocated (default: the config's).")
+    var layout: String?
+
+    @Option(help: "Micro-batches: 1 = no overlap, 2 = dual micro-batch, m = m-micro-batch ping-pong.")
+    var microBatches: Int = 1
+
+    @Option(help: "Node-limited routing: at most this many nodes per token.")
+    var nodeLimit: Int?
+
+    @Option(help: "Busiest worker's tokens over the mean.")
+    var imbalance: Double = 1
+
+    @Option(help: "Override the workload: prefill or decode.")
+    var mode: String?
+
+    @Option(help: "Override the workload's sequences.")
+    var sequences: Int?
+
+    @Option(help: "Override the workload's tokens (prompt length, or context in decode).")
+    var tokens: Int?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        var loaded = try ExpertMeshConfig.load(path: config)
+        if let hfConfig {
+            guard let data = FileManager.default.contents(atPath: hfConfig) else {
+                throw CommandError(message: "\(hfConfig): no such file")
+            }
+            let hf = try HuggingFaceConfig.parse(data, file: hfConfig)
+            loaded = try loaded.replacingModel(hf.model)
+        }
+        if let mode { loaded.workload.mode = try parseMode(mode) }
+        if let sequences {
+            guard sequences >= 1 else { throw CommandError(message: "--sequences: expected at least 1, found \(sequences)") }
+            loaded.workload.sequences = sequences
+        }
+        if let tokens {
+            guard tokens >= 1 else { throw CommandError(message: "--tokens: expected at least 1, found \(tokens)") }
+            loaded.workload.tokens = tokens
+        }
+        guard let path = hardware ?? loaded.hardware else {
+            throw CommandError(message: "--hardware: no profile given and \(config) names none (hardware: PATH)")
+        }
+        let profile = try HardwareProfile.load(path: path)
+        var request = PredictionRequest(config: loaded, hardware: profile)
+        if let layout {
+            guard let value = DeploymentLayout(rawValue: layout) else {
+                throw CommandError(message: "--layout: expected disaggregated or colocated, found '\(layout)'")
+            }
+            request.layout = value
+        }
+        guard microBatches >= 1 else { throw CommandError(message: "--micro-batches: expected at least 1, found \(microBatches)") }
+        request.overlap = microBatches == 1 ? .none : .pingPong(microBatches: microBatches)
+        if let nodeLimit {
+            guard nodeLimit >= 1 else { throw CommandError(message: "--node-limit: expected at least 1, found \(nodeLimit)") }
+            request.nodeLimit = nodeLimit
+        }
+        guard imbalance >= 1 else { throw CommandError(message: "--imbalance: expected at least 1, found \(imbalance)") }
+        request.imbalance = imbalance
+        let prediction = try CostModel(request).predict()
+        if json {
+            print(String(decoding: try prediction.json(), as: UTF8.self))
+        } else {
+            let c = loaded.cluster
+            let ranks = request.layout == .colocated ? "\(c.workers) ranks (colocated)" : "\(c.coordinators) coordinator(s) + \(c.workers) worker(s)"
+            print(prediction.text(title: "predict: \(config) on \(profile.name): \(ranks) on \(prediction.nodes) node(s), "
+                                  + "\(loaded.workload.mode.rawValue) \(prediction.tokens) tokens per step"))
+        }
+    }
+}
