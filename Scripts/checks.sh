@@ -89,6 +89,18 @@ check "bench prints its ratios against raw MPI_Alltoallv and raw cblas_sgemm" ba
     grep -q 'raw MPI_Alltoallv .* ratio' '$WORK/bench.txt' && grep -q 'raw cblas_sgemm .* ratio' '$WORK/bench.txt' &&
     grep -q 'model decode: .* tokens/s' '$WORK/bench.txt'"
 
+check "run --emulate paces the exchange to a slow profile's links" bash -c "
+    em_mpirun -np 4 '$BIN' run --config '$CFG' --steps 2 --emulate Cluster/hardware/cpu-1gbe.yaml --metrics '$WORK/emu.jsonl' >'$WORK/emu.txt' &&
+    waited=\$(sed -n 's/.*the coordinator waited \\([0-9.]*\\) ms per step.*/\\1/p' '$WORK/emu.txt') &&
+    echo \"waited \$waited ms per step\" && awk -v w=\"\$waited\" 'BEGIN { exit !(w > 10) }' &&
+    grep -q emulated_link_ms '$WORK/emu.jsonl'"
+check "predict answers for the default config and for DeepSeek-V3 at paper scale" bash -c "
+    '$BIN' predict --config '$CFG' --hardware Cluster/hardware/h800.yaml | grep -q 'bottleneck: ' &&
+    '$BIN' predict --config Cluster/deepseek-v3.yaml --node-limit 4 --json | grep -q '\"tokens_per_second\"'"
+printf 'name: x\ndevice: {flops: {fp32: 1 GFLOP/s}, memory_bandwidth: 1 GB/s, memory: 1 GB}\ndevices_per_node: 1\nintra_node: {bandwidth: 0 GB/s, latency: 1 us}\ninter_node: {bandwidth: 1 GB/s, latency: 1 us}\n' >"$WORK/zero.yaml"
+expect_bad_input "a profile with a zero bandwidth is refused with its field" "intra_node.bandwidth" \
+    "$BIN" predict --config "$CFG" --hardware "$WORK/zero.yaml"
+
 # --- the runtime's failures: clear, bounded in time, nothing left behind
 expect_failure "a rank count other than the config's exits 2 and says how to launch" 2 "mpirun -np 4" \
     em_mpirun -np 3 "$BIN" run --config "$CFG"

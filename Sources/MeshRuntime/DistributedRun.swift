@@ -22,6 +22,8 @@ public struct RunRequest: Sendable {
     public var printSummary = true
     /// A failure to inject, for tests.
     public var fault: Fault?
+    /// Links to emulate: every exchange takes at least what this profile's links would.
+    public var emulate: HardwareProfile?
 
     public init(config: ExpertMeshConfig, configPath: String) {
         self.config = config
@@ -123,7 +125,7 @@ final class RunSession {
     init(request: RunRequest, world: Communicator) throws {
         self.request = request
         let config = request.config
-        context = RunContext(config: config, communicator: world, fault: request.fault)
+        context = RunContext(config: config, communicator: world, fault: request.fault, emulate: request.emulate)
         role = config.cluster.role(ofRank: world.rank)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         BLASThreads.set(BLASThreads.recommended(ranksOnNode: config.cluster.ranksOnNode(of: world.rank), cores: cores,
@@ -172,6 +174,9 @@ final class RunSession {
     /// - Returns: the report, on rank 0.
     @discardableResult
     func finish() throws -> RunReport? {
+        // Gathering the results is not part of the emulated workload.
+        context.dispatch.emulator = nil
+        context.combine.emulator = nil
         let gather = RootGather(context: context)
         // Outputs: every coordinator's sequences, in sequence order (coordinator order).
         let flatOutputs = outputs.flatMap(\.scalars)

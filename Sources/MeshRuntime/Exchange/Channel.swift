@@ -12,6 +12,10 @@ final class Channel {
     private var receive: MPIBuffer<UInt8>?
     /// Bytes currently valid in the receive buffer, per source rank: (offset, count).
     private(set) var lastReceived: [(offset: Int, count: Int)] = []
+    /// Links to emulate, if any.
+    var emulator: LinkEmulator?
+    /// Seconds the last exchange waited out for the emulated links.
+    private(set) var lastEmulatedWait = 0.0
 
     init(communicator: Communicator, name: String) {
         self.communicator = communicator
@@ -40,6 +44,7 @@ final class Channel {
             receive = consume receiveBuffer
             throw error
         }
+        let posted = monotonicSeconds()
         let request = try communicator.ialltoallv(
             sending: sendBuffer, sendCounts: sendCounts.map(Int32.init), sendDisplacements: sendOffsets.map(Int32.init),
             receivingInto: receiveBuffer, recvCounts: recvCounts.map(Int32.init),
@@ -49,6 +54,8 @@ final class Channel {
         send = .some(exchanged.sent)
         receive = .some(exchanged.received)
         lastReceived = zip(recvOffsets, recvCounts).map { ($0, $1) }
+        lastEmulatedWait = emulator?.pace(rank: communicator.rank, sent: sendCounts, received: recvCounts,
+                                          posted: posted, done: monotonicSeconds()) ?? 0
     }
 
     /// Reads what the last exchange received.

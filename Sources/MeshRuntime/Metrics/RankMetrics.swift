@@ -23,6 +23,12 @@ public enum LayerPhase: Int, CaseIterable, Sendable {
     case mlp
     /// Worker: waiting for the counts and the rows of the next dispatch.
     case wait
+    /// Any rank: time spent waiting out an emulated link after the real exchange (`--emulate`);
+    /// it is also inside the dispatch, combine or wait time of the same layer.
+    case emulated
+
+    /// The name as a JSON key.
+    public var key: String { name.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_") }
 
     public var name: String {
         switch self {
@@ -33,6 +39,7 @@ public enum LayerPhase: Int, CaseIterable, Sendable {
         case .combine: "combine"
         case .mlp: "shared/dense"
         case .wait: "wait"
+        case .emulated: "emulated link"
         }
     }
 }
@@ -138,6 +145,12 @@ final class RankMetrics {
             if recordSpans { spans.append(Span(start: start, end: end, phase: phase, layer: layer)) }
         }
         return try body()
+    }
+
+    /// Adds `seconds` to `phase` of `layer` without a span of its own.
+    func add(_ seconds: Double, to phase: LayerPhase, layer: Int) {
+        guard seconds > 0 else { return }
+        steps[steps.count - 1].times[layer][phase.rawValue] += seconds
     }
 
     func addBytes(_ bytes: Int, to rank: Int, dispatch: Bool) {

@@ -104,16 +104,23 @@ struct RunReport {
         let medianTokens = Self.median(measured.map(tokens))
         lines.append(String(format: "median %@ step: %.2f ms, %.0f tokens/s", request.mode.rawValue as NSString,
                             medianSeconds * 1000, medianTokens / max(medianSeconds, 1e-12)))
+        if let profile = request.emulate {
+            let waits = measured.map { s in (0..<m.layers).reduce(0) { $0 + time(0, s, layer: $1, .emulated) } }
+            let medianWait = Self.median(waits)
+            lines.append(String(format: "emulated links (%@): the coordinator waited %.2f ms per step for them; real exchange work %.2f ms of the %.2f ms step",
+                                profile.name as NSString, medianWait * 1000, (medianSeconds - medianWait) * 1000, medianSeconds * 1000))
+        }
         lines.append("")
-        lines.append("per layer, median over those steps (ms): coordinator attention, router, dispatch, combine, shared/dense; slowest worker experts and wait")
-        lines.append("layer  attention   router  dispatch   combine    shared   experts      wait")
+        lines.append("per layer, median over those steps (ms): coordinator attention, router, dispatch, combine, shared/dense; slowest worker experts and wait; coordinator's emulated-link waits (inside dispatch and combine)")
+        lines.append("layer  attention   router  dispatch   combine    shared   experts      wait  emulated")
         let c0 = 0
         for layer in 0..<m.layers {
             func med(_ rank: Int, _ p: LayerPhase) -> Double { Self.median(measured.map { time(rank, $0, layer: layer, p) }) }
             let experts = workerRanks.map { med($0, .experts) }.max() ?? 0
             let wait = workerRanks.map { med($0, .wait) }.max() ?? 0
-            lines.append(String(format: "%5d  %@ %@ %@ %@ %@ %@ %@", layer, ms(med(c0, .attention)), ms(med(c0, .router)),
-                                ms(med(c0, .dispatch)), ms(med(c0, .combine)), ms(med(c0, .mlp)), ms(experts), ms(wait)))
+            lines.append(String(format: "%5d  %@ %@ %@ %@ %@ %@ %@ %@", layer, ms(med(c0, .attention)), ms(med(c0, .router)),
+                                ms(med(c0, .dispatch)), ms(med(c0, .combine)), ms(med(c0, .mlp)), ms(experts), ms(wait),
+                                ms(med(c0, .emulated))))
         }
         // Exchange bandwidth as the coordinator saw it.
         let exchangeBytes = measured.map { s in
@@ -179,8 +186,8 @@ struct RunReport {
             var layers: [[String: Any]] = []
             for layer in 0..<m.layers {
                 var entry: [String: Any] = ["layer": layer, "moe": m.isMoE(layer)]
-                for p in [LayerPhase.attention, .router, .dispatch, .combine, .mlp] {
-                    entry[p.name.replacingOccurrences(of: "/", with: "_") + "_ms"] =
+                for p in [LayerPhase.attention, .router, .dispatch, .combine, .mlp, .emulated] {
+                    entry[p.key + "_ms"] =
                         coordinatorRanks.map { time($0, s, layer: layer, p) * 1000 }.max() ?? 0
                 }
                 entry["experts_ms_per_worker"] = workerRanks.map { time($0, s, layer: layer, .experts) * 1000 }

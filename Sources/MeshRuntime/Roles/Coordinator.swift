@@ -116,6 +116,7 @@ final class Coordinator: ModelStepper {
                     }
                 })
         }
+        metrics.add(context.dispatch.lastEmulatedWait, to: .emulated, layer: layer)
         for (rank, tokens) in tokensTo.enumerated() where tokens > 0 {
             metrics.addBytes(tokens * dispatchLayout.recordBytes, to: rank, dispatch: true)
         }
@@ -126,6 +127,7 @@ final class Coordinator: ModelStepper {
                 recvCounts: tokensTo.map { $0 * combineLayout.recordBytes }, timeoutSeconds: context.timeoutSeconds,
                 pack: { _, _ in },
                 overlap: { try metrics.measure(.mlp, layer: layer) { try overlap() } })
+            metrics.add(context.combine.lastEmulatedWait, to: .emulated, layer: layer)
             context.combine.withReceived { received in
                 let offsets = workerOffsets(context.combine.lastReceived.map(\.offset))
                 out.scalars.withUnsafeMutableBufferPointer { target in

@@ -24,7 +24,7 @@ final class RunContext {
     /// A failure to inject, for tests; consumed by its first use.
     var fault: Fault?
 
-    init(config: ExpertMeshConfig, communicator: Communicator, fault: Fault? = nil) {
+    init(config: ExpertMeshConfig, communicator: Communicator, fault: Fault? = nil, emulate: HardwareProfile? = nil) {
         self.fault = fault
         self.config = config
         self.communicator = communicator
@@ -37,6 +37,11 @@ final class RunContext {
         counts = CountsExchange(communicator: communicator)
         dispatch = Channel(communicator: communicator, name: "dispatch")
         combine = Channel(communicator: communicator, name: "combine")
+        if let emulate {
+            let emulator = LinkEmulator(profile: emulate, config: config)
+            dispatch.emulator = emulator
+            combine.emulator = emulator
+        }
         // Int32 byte counts bound one message to 2 GiB.
         maxTokensPerMessage = Int32(Int(Int32.max) / max(dispatchLayout.recordBytes, combineLayout.recordBytes))
     }

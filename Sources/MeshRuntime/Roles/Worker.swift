@@ -72,6 +72,7 @@ final class Worker {
                                           recvCounts: tokens.map { $0 * context.dispatchLayout.recordBytes },
                                           timeoutSeconds: context.timeoutSeconds, pack: { _, _ in })
         }
+        metrics.add(context.dispatch.lastEmulatedWait, to: .emulated, layer: layer)
         let sendBytes = tokens.map { $0 * context.combineLayout.recordBytes }
         let origin = ExpertCompute.Origin(rank: context.rank, layer: layer, recordsPerSource: tokens)
         try context.combine.exchange(sendCounts: sendBytes, recvCounts: Array(repeating: 0, count: context.ranks),
@@ -85,6 +86,7 @@ final class Worker {
                 metrics.addExpertRows(n, expert: localExperts[m][local], moeLayer: m)
             }
         })
+        metrics.add(context.combine.lastEmulatedWait, to: .emulated, layer: layer)
         for (rank, bytes) in sendBytes.enumerated() where bytes > 0 { metrics.addBytes(bytes, to: rank, dispatch: false) }
     }
 }

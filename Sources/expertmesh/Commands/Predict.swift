@@ -37,6 +37,9 @@ struct Predict: ParsableCommand {
     @Option(help: "Override the workload's tokens (prompt length, or context in decode).")
     var tokens: Int?
 
+    @Flag(inversion: .prefixedNo, help: "Count each record's (expert, weight) header; --no-record-headers models bare rows.")
+    var recordHeaders = true
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -77,6 +80,7 @@ struct Predict: ParsableCommand {
         }
         guard imbalance >= 1 else { throw CommandError(message: "--imbalance: expected at least 1, found \(imbalance)") }
         request.imbalance = imbalance
+        request.recordHeaders = recordHeaders
         let prediction = try CostModel(request).predict()
         if json {
             print(String(decoding: try prediction.json(), as: UTF8.self))

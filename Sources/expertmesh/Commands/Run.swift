@@ -45,6 +45,9 @@ struct Run: ParsableCommand {
     @Option(help: "Write a Chrome trace-event file (open it in Perfetto) with one track per rank.")
     var trace: String?
 
+    @Option(help: "Emulate a hardware profile's links: each exchange takes at least what they would for the bytes sent.")
+    var emulate: String?
+
     @Flag(help: "Do not print the summary table.")
     var quiet = false
 
@@ -86,6 +89,7 @@ struct Run: ParsableCommand {
         if let mode { request.mode = try parseMode(mode) }
         if let steps { request.steps = steps }
         request.printSummary = !quiet
+        if let emulate { request.emulate = try HardwareProfile.load(path: emulate) }
         if let injectFault {
             guard let fault = Fault(injectFault) else {
                 throw CommandError(message: "--inject-fault: expected stall:RANK, corrupt:RANK or kill:RANK, found '\(injectFault)'")

@@ -1,0 +1,57 @@
+import Foundation
+import MeshCore
+
+/// Makes each exchange take at least as long as a hardware profile's links would.
+///
+/// Ranks are mapped onto the profile's nodes (`devices_per_node` ranks per node, in rank order,
+/// or the config's `cluster.nodes`). Real data still moves; after an exchange a rank waits out the
+/// difference between the real time and the time its bytes would take on the described links:
+/// a sender counts from when it posted its sends, a receiver from when its data arrived (on
+/// shared memory the data lands at once; on the emulated link it would still be streaming).
+/// A rank's bytes to and from other nodes go over the NIC, the rest over the intra-node link;
+/// the two links and the two directions run concurrently, each `latency + bytes / (bandwidth ×
+/// all-to-all efficiency)`.
+struct LinkEmulator {
+    let profile: HardwareProfile
+    let nodeOfRank: [Int]
+
+    init(profile: HardwareProfile, config: ExpertMeshConfig) {
+        self.profile = profile
+        let ranks = config.cluster.ranks
+        nodeOfRank = config.cluster.nodeOfRank.count == ranks ? config.cluster.nodeOfRank
+            : (0..<ranks).map { $0 / profile.devicesPerNode }
+    }
+
+    /// Seconds for `rank` to move `bytes[peer]` one way over its links.
+    func seconds(rank: Int, bytes: [Int]) -> Double {
+        var inter = 0, intra = 0, interPeers = 0, intraPeers = 0
+        for (peer, count) in bytes.enumerated() where peer != rank && count > 0 {
+            if nodeOfRank[peer] == nodeOfRank[rank] { intra += count; intraPeers += 1 } else { inter += count; interPeers += 1 }
+        }
+        func time(_ link: HardwareProfile.Link, _ total: Int, _ peers: Int) -> Double {
+            guard total > 0 else { return 0 }
+            let efficiency = profile.allToAllEfficiency.at(bytesPerPeer: Double(total) / Double(max(peers, 1)))
+            return link.seconds(Double(total), efficiency: efficiency)
+        }
+        return max(time(profile.interNode, inter, interPeers), time(profile.intraNode, intra, intraPeers))
+    }
+
+    /// Waits until the emulated exchange would have finished; returns the seconds waited.
+    ///
+    /// - Parameters:
+    ///   - posted: when this rank started the exchange (its sends left then).
+    ///   - done: when the real exchange completed (its data arrived then).
+    func pace(rank: Int, sent: [Int], received: [Int], posted: Double, done: Double) -> Double {
+        let target = max(posted + seconds(rank: rank, bytes: sent), done + seconds(rank: rank, bytes: received))
+        let now = monotonicSeconds()
+        guard target > now else { return 0 }
+        let remaining = target - now
+        // Sleep most of it, then yield until the instant: nanosleep overshoots by tens of µs.
+        if remaining > 200e-6 {
+            var interval = timespec(tv_sec: Int(remaining - 100e-6), tv_nsec: Int(((remaining - 100e-6).truncatingRemainder(dividingBy: 1)) * 1e9))
+            nanosleep(&interval, nil)
+        }
+        while monotonicSeconds() < target { sched_yield() }
+        return monotonicSeconds() - now
+    }
+}
