@@ -97,6 +97,9 @@ check "run --emulate paces the exchange to a slow profile's links" bash -c "
 check "predict answers for the default config and for DeepSeek-V3 at paper scale" bash -c "
     '$BIN' predict --config '$CFG' --hardware Cluster/hardware/h800.yaml | grep -q 'bottleneck: ' &&
     '$BIN' predict --config Cluster/deepseek-v3.yaml --node-limit 4 --json | grep -q '\"tokens_per_second\"'"
+check "calibrate writes a profile of this machine that predict accepts" bash -c "
+    em_mpirun -np 4 '$BIN' calibrate --out '$WORK/local.yaml' --iterations 3 --max-bytes 64KiB >'$WORK/calibrate.txt' &&
+    grep -q busbw '$WORK/calibrate.txt' && '$BIN' predict --config '$CFG' --hardware '$WORK/local.yaml' | grep -q 'tokens/s'"
 printf 'name: x\ndevice: {flops: {fp32: 1 GFLOP/s}, memory_bandwidth: 1 GB/s, memory: 1 GB}\ndevices_per_node: 1\nintra_node: {bandwidth: 0 GB/s, latency: 1 us}\ninter_node: {bandwidth: 1 GB/s, latency: 1 us}\n' >"$WORK/zero.yaml"
 expect_bad_input "a profile with a zero bandwidth is refused with its field" "intra_node.bandwidth" \
     "$BIN" predict --config "$CFG" --hardware "$WORK/zero.yaml"
