@@ -142,4 +142,51 @@ import Testing
             ($0 as? ConfigError).map { $0.path == "cluster.workers" && $0.found == "8 ranks" } == true
         }
     }
+
+    @Test func ranksSharingCoresGetTheirShareOnlyWhileTheyAllCompute() throws {
+        let config = try ExpertMeshConfig.parse(yaml: """
+        model: {hidden: 512, layers: 1, heads: 8, experts: 12, top_k: 2, expert_ffn: 1024, shared_experts: 1}
+        cluster: {coordinators: 1, workers: 3}
+        workload: {mode: prefill, sequences: 4, tokens: 256}
+        """)
+        var cpu = Self.profile(flops: 30e9, memory: 10e9, link: 5e9, perNode: 4)
+        cpu.computeDType = "bf16"
+        let alone = try CostModel(PredictionRequest(config: config, hardware: cpu)).predict().layers[0]
+        cpu.coresPerNode = 2
+        let shared = try CostModel(PredictionRequest(config: config, hardware: cpu)).predict().layers[0]
+        // Attention runs on the coordinator alone: 1 rank ≤ 2 cores, full speed.
+        #expect(abs(shared.attention.seconds - alone.attention.seconds) < 1e-12)
+        // Experts run while all 4 ranks work: each gets 2/4 of the device.
+        #expect(abs(shared.experts.seconds / alone.experts.seconds - 2) < 1e-9)
+        #expect(abs(shared.mlp.seconds / alone.mlp.seconds - 2) < 1e-9)
+    }
+
+    @Test func smallGEMMsAndOtherKernelsRunBelowPeak() throws {
+        let yaml = """
+        name: cpu
+        device: {flops: {fp32: 30 GFLOP/s}, memory_bandwidth: 1000 GB/s, memory: 8 GB}
+        devices_per_node: 4
+        intra_node: {bandwidth: 5 GB/s, latency: 2 us}
+        inter_node: {bandwidth: 5 GB/s, latency: 2 us}
+        compute_dtype: fp32
+        """
+        let plain = try HardwareProfile.parse(yaml: yaml)
+        let tuned = try HardwareProfile.parse(yaml: yaml + "\ngemm_efficiency:\n  - {rows: 1, efficiency: 0.25}\n  - {rows: 64, efficiency: 1}\nkernel_efficiency: 0.8\n")
+        #expect(tuned.gemmEfficiency?.at(8) ?? 0 > 0.25)
+        #expect(tuned.kernelEfficiency == 0.8)
+        #expect(try HardwareProfile.parse(yaml: tuned.yaml()) == tuned)
+        let config = try ExpertMeshConfig.parse(yaml: """
+        model: {hidden: 256, layers: 1, heads: 8, experts: 16, top_k: 2, expert_ffn: 512}
+        cluster: {coordinators: 1, workers: 1}
+        workload: {mode: decode, sequences: 8, tokens: 16}
+        """)
+        let fast = try CostModel(PredictionRequest(config: config, hardware: plain)).predict().layers[0]
+        let slow = try CostModel(PredictionRequest(config: config, hardware: tuned)).predict().layers[0]
+        // About 1.5 tokens per expert that gets any (8 tokens × top-2 over 16 experts, 66 % of them
+        // active): the curve's efficiency there, and the kernels' 0.8 on top.
+        let rows = slow.tokensPerExpert / (1 - pow(1 - 2.0 / 16, 8))
+        let efficiency = try #require(tuned.gemmEfficiency).at(rows)
+        #expect(efficiency > 0.25 && efficiency < 0.5)
+        #expect(abs(slow.experts.seconds / fast.experts.seconds - 1 / (efficiency * 0.8)) < 1e-6)
+    }
 }

@@ -127,7 +127,7 @@ public struct CostModel: Sendable {
         return prediction
     }
 
-    func predictOnce(_ hw: HardwareProfile) -> StepPrediction {
+    public func predictOnce(_ hw: HardwareProfile) -> StepPrediction {
         let micro: Int
         if case .pingPong(let m) = request.overlap { micro = max(m, 1) } else { micro = 1 }
         // Per micro-batch costs: each micro-batch carries 1/m of the tokens.
@@ -191,10 +191,28 @@ public struct CostModel: Sendable {
                         peakFlopsPerSecond: hw.peakFlopsPerSecond, memoryBytesPerSecond: hw.device.memoryBytesPerSecond).seconds
     }
 
+    /// The share of a device one rank gets while the ranks in `active` compute: `cores / (active
+    /// ranks on the busiest node)` when a CPU profile says a node has fewer cores than that, else 1.
+    /// Disaggregated coordinators compute attention alone (the workers wait), and the shared experts
+    /// while the workers run theirs; colocated ranks all compute at once.
+    func deviceShare(active: (Int) -> Bool) -> Double {
+        guard let cores = hardware.coresPerNode else { return 1 }
+        var perNode: [Int: Int] = [:]
+        for (rank, node) in nodeOfRank.enumerated() where active(rank) { perNode[node, default: 0] += 1 }
+        return min(1, Double(cores) / Double(perNode.values.max() ?? 1))
+    }
+
     func layerCost(_ layer: Int, hw: HardwareProfile, microBatches m: Int) -> LayerPrediction {
-        let peak = hw.peakFlopsPerSecond, memory = hw.device.memoryBytesPerSecond
-        func roof(_ flops: Double, _ bytes: Double) -> Roofline {
-            Roofline(flops: flops, bytes: bytes, peakFlopsPerSecond: peak, memoryBytesPerSecond: memory)
+        let attentionShare = deviceShare { $0 < attentionRanks }
+        let expertShare = deviceShare { _ in true }
+        var share = attentionShare
+        let peak = hw.peakFlopsPerSecond * (hw.kernelEfficiency ?? 1), memory = hw.device.memoryBytesPerSecond
+        /// A roofline whose GEMMs have `rows` rows (their efficiency below peak, from the profile),
+        /// on the current share of the device.
+        func roof(_ flops: Double, _ bytes: Double, rows: Double = .infinity) -> Roofline {
+            let efficiency = rows.isFinite ? (hw.gemmEfficiency?.at(max(rows, 1)) ?? 1) : 1
+            return Roofline(flops: flops, bytes: bytes, peakFlopsPerSecond: peak * efficiency * share,
+                            memoryBytesPerSecond: memory * share)
         }
         let h = Double(model.hidden), b = weightBytes
         let q = Double(model.qWidth), kv = Double(model.kvWidth)
@@ -218,17 +236,18 @@ public struct CostModel: Sendable {
         }
         let scores = 2 * 2 * t * keysPerQuery * q                    // QKᵀ and PV
         let activations = 6 * t * h * b
-        let attention = roof(projections + scores, weights + cacheBytes + activations)
+        let attention = roof(projections + scores, weights + cacheBytes + activations, rows: t)
         guard model.isMoE(layer) else {
             let ffn = Double(model.denseFFN)
             return LayerPrediction(layer: layer, moe: false, attention: attention, router: .zero,
-                                   mlp: roof(6 * t * h * ffn, 3 * h * ffn * b + 2 * t * h * b), experts: .zero,
+                                   mlp: roof(6 * t * h * ffn, 3 * h * ffn * b + 2 * t * h * b, rows: t), experts: .zero,
                                    tokensPerExpert: 0, dispatch: .zero, combine: .zero)
         }
         let e = Double(model.experts), k = Double(model.topK), f = Double(model.expertFFN)
-        let router = roof(2 * t * h * e, e * h * b + t * e * b)
+        let router = roof(2 * t * h * e, e * h * b + t * e * b, rows: t)
+        share = expertShare   // the shared experts and the routed experts run while every rank works
         let shared = model.sharedExperts > 0
-            ? roof(6 * t * h * Double(model.sharedFFN), 3 * h * Double(model.sharedFFN) * b + 2 * t * h * b) : .zero
+            ? roof(6 * t * h * Double(model.sharedFFN), 3 * h * Double(model.sharedFFN) * b + 2 * t * h * b, rows: t) : .zero
         // Routed experts: uniform routing gives T·k/E tokens per expert; the busiest worker has
         // `imbalance` times its share. An expert reads its weights only if it got a token.
         let allTokens = Double(stepTokens) / Double(m)
@@ -239,9 +258,8 @@ public struct CostModel: Sendable {
         let busiest = Double(held.max() ?? 0)
         let active = 1 - pow(1 - k / e, allTokens)                   // P(expert receives ≥ 1 token)
         let n = perExpert * request.imbalance / max(active, 1e-12)   // tokens per active expert
-        let one = roof(6 * n * h * f, 3 * h * f * b + 2 * n * (h + f) * b)
-        let experts = Roofline(flops: one.flops * busiest * active, bytes: one.bytes * busiest * active,
-                               peakFlopsPerSecond: peak, memoryBytesPerSecond: memory)
+        let one = roof(6 * n * h * f, 3 * h * f * b + 2 * n * (h + f) * b, rows: n)
+        let experts = one.scaled(by: busiest * active)
         let dispatch = exchange(hw: hw, dispatch: true, tokensPerSource: t, moeIndex: moeIndex)
         let combine = exchange(hw: hw, dispatch: false, tokensPerSource: t, moeIndex: moeIndex)
         return LayerPrediction(layer: layer, moe: true, attention: attention, router: router, mlp: shared,

@@ -17,6 +17,15 @@ public struct Roofline: Sendable, Equatable {
         computeBound = compute >= memory
     }
 
+    /// `count` times this work, one after another.
+    public func scaled(by count: Double) -> Roofline {
+        var copy = self
+        copy.flops *= count
+        copy.bytes *= count
+        copy.seconds *= count
+        return copy
+    }
+
     public static let zero = Roofline(flops: 0, bytes: 0, peakFlopsPerSecond: 1, memoryBytesPerSecond: 1)
 
     /// The fraction of peak FLOP/s this work reaches.

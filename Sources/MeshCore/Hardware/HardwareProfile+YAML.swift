@@ -3,7 +3,7 @@ import Yams
 
 extension HardwareProfile {
     static let rootKeys: Set = ["name", "device", "devices_per_node", "devices", "intra_node", "inter_node",
-                                "all_to_all_efficiency", "compute_dtype"]
+                                "all_to_all_efficiency", "compute_dtype", "cores_per_node", "gemm_efficiency", "kernel_efficiency"]
     static let deviceKeys: Set = ["name", "flops", "memory_bandwidth", "memory"]
     static let linkKeys: Set = ["bandwidth", "latency"]
 
@@ -79,7 +79,19 @@ extension HardwareProfile {
             throw ConfigError(.inconsistent, path: "compute_dtype", expected: "one of the dtypes under device.flops (\(flops.keys.sorted().joined(separator: ", ")))",
                               found: "'\(computeDType)'")
         }
-        return HardwareProfile(
+        var gemmEfficiency: Efficiency?
+        if let node = top["gemm_efficiency"] {
+            let points = try node.list().map { item -> (bytes: Double, efficiency: Double) in
+                let map = try item.mapping(allowed: ["rows", "efficiency"])
+                return (Double(try map.required("rows").int(in: 1...100_000_000)),
+                        try map.required("efficiency").double(in: 0...1, openLower: true))
+            }
+            guard !points.isEmpty, zip(points, points.dropFirst()).allSatisfy({ $0.bytes < $1.bytes }) else {
+                throw node.error(.inconsistent, expected: "points in increasing order of rows", found: "\(points.count) points out of order")
+            }
+            gemmEfficiency = .curve(points)
+        }
+        var profile = HardwareProfile(
             name: try top["name"]?.string() ?? "hardware",
             device: device,
             devicesPerNode: try top.required("devices_per_node").int(in: 1...1_000_000),
@@ -88,6 +100,10 @@ extension HardwareProfile {
             interNode: try link("inter_node"),
             allToAllEfficiency: efficiency,
             computeDType: computeDType)
+        profile.coresPerNode = try top["cores_per_node"]?.int(in: 1...1_000_000)
+        profile.gemmEfficiency = gemmEfficiency
+        profile.kernelEfficiency = try top["kernel_efficiency"]?.double(in: 0...1, openLower: true)
+        return profile
     }
 
     /// A number with its unit, in base units.
@@ -136,6 +152,12 @@ extension HardwareProfile {
             for point in points { lines.append("  - {bytes: \(g(point.bytes)) B, efficiency: \(g(point.efficiency))}") }
         }
         lines.append("compute_dtype: \(computeDType)")
+        if let coresPerNode { lines.append("cores_per_node: \(coresPerNode)") }
+        if let kernelEfficiency { lines.append("kernel_efficiency: \(g(kernelEfficiency))") }
+        if case .curve(let points) = gemmEfficiency {
+            lines.append("gemm_efficiency:")
+            for point in points { lines.append("  - {rows: \(g(point.bytes)), efficiency: \(g(point.efficiency))}") }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -43,7 +43,10 @@ public struct HardwareProfile: Sendable, Equatable {
         case constant(Double)
         case curve([(bytes: Double, efficiency: Double)])
 
-        public func at(bytesPerPeer: Double) -> Double {
+        public func at(bytesPerPeer: Double) -> Double { at(bytesPerPeer) }
+
+        /// The curve's value at `x` (bytes per peer, or rows of a GEMM).
+        public func at(_ bytesPerPeer: Double) -> Double {
             switch self {
             case .constant(let value): return value
             case .curve(let points):
@@ -78,6 +81,16 @@ public struct HardwareProfile: Sendable, Equatable {
     public var allToAllEfficiency: Efficiency
     /// The dtype whose peak FLOP/s the model's compute runs at.
     public var computeDType: String
+    /// Cores per node, for CPU profiles: when more ranks than cores share a node, each gets
+    /// `cores / ranks` of the device's FLOP/s and memory bandwidth (nil: no sharing, as on GPUs).
+    public var coresPerNode: Int?
+    /// The fraction of peak FLOP/s a GEMM of `rows` rows reaches (small GEMMs run below peak), as a
+    /// curve by rows; nil: always peak.
+    public var gemmEfficiency: Efficiency?
+    /// The share of the GEMM rate whole layers reach once their other kernels (norms, rotary
+    /// embedding, softmax, SiLU, gathers and copies) are counted; measured by `calibrate` for the
+    /// runtime's own kernels. nil: 1.
+    public var kernelEfficiency: Double?
 
     public init(name: String, device: Device, devicesPerNode: Int, devices: Int? = nil, intraNode: Link,
                 interNode: Link, allToAllEfficiency: Efficiency, computeDType: String) {

@@ -144,6 +144,23 @@ public enum Calibration {
         let arrayBytes = CalibrationPlan.streamArrayBytes(largestCacheBytes: machine.largestCache?.bytes,
                                                           availableBytes: machine.availableMemoryBytes, ranks: session.ranks)
         let memory = try session.measureMemory(arrayBytes: arrayBytes)
+        // The layers' share of the GEMM rate, against a profile of what was just measured.
+        var draft: HardwareProfile?
+        if session.rank == 0, let memory {
+            draft = try CalibrationResults(
+                ranks: session.ranks, cpuModel: machine.cpuModel, cores: machine.cores, memoryBytes: max(memoryBytes, 1),
+                blasThreads: blasThreads, optimized: optimized, configPath: request.configPath, hidden: model.hidden,
+                expertFFN: model.expertFFN, tokensPerExpert: CalibrationPlan.tokensPerExpert(request.config), date: "",
+                pingPong: pingPong, allToAll: allToAll, gemm: gemm, memory: memory).profile()
+        }
+        let layers = try session.measureLayers(profile: draft ?? HardwareProfile(
+            name: "", device: .init(name: "", flopsPerSecond: ["fp32": 1], memoryBytesPerSecond: 1, memoryBytes: 1),
+            devicesPerNode: 1, intraNode: .init(bytesPerSecond: 1, latencySeconds: 0),
+            interNode: .init(bytesPerSecond: 1, latencySeconds: 0), allToAllEfficiency: .constant(1), computeDType: "fp32"))
+        if let layers {
+            session.say("", String(format: "# The model's forward pass, rank 0 alone (the reference's kernels): %.2f ms; the cost model's GEMM roofline: %.2f ms; kernel_efficiency %.3f",
+                                   layers.measured * 1e3, layers.predicted * 1e3, min(1, layers.predicted / layers.measured)))
+        }
         guard session.rank == 0, let memory else { return nil }
         guard memoryBytes > 0 else { throw CalibrationFailure("MemTotal not found in /proc/meminfo") }
         return CalibrationResults(
@@ -151,7 +168,8 @@ public enum Calibration {
             blasThreads: blasThreads, optimized: optimized, configPath: request.configPath,
             hidden: model.hidden, expertFFN: model.expertFFN, tokensPerExpert: CalibrationPlan.tokensPerExpert(request.config),
             date: ISO8601DateFormatter().string(from: Date()),
-            pingPong: pingPong, allToAll: allToAll, gemm: gemm, memory: memory)
+            pingPong: pingPong, allToAll: allToAll, gemm: gemm, memory: memory,
+            layerSeconds: layers)
     }
 
     /// Writes the profile atomically on rank 0, reads the file back and reports; returns the exit

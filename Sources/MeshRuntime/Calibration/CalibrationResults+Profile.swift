@@ -23,17 +23,30 @@ extension CalibrationResults {
         let curve = allToAll.map { point in
             (bytes: Double(point.bytesPerPeer), efficiency: min(1, point.busBytesPerSecond / peak.busBytesPerSecond))
         }
-        return HardwareProfile(
+        // A device is one rank with a core to itself (the rates of rank 0 alone); with more ranks
+        // than cores, the cost model gives each rank cores / ranks of it (cores_per_node).
+        let best = gemm.map(\.aloneFlopsPerSecond).max() ?? largest.aloneFlopsPerSecond
+        let aloneTriad = memory.aloneTriad > 0 ? memory.aloneTriad : triad
+        var profile = HardwareProfile(
             name: "this machine (calibrated): \(cpuModel), \(cores) cores, \(ranks) ranks",
-            device: .init(name: "one MPI rank: \(cores) cores shared by \(ranks) ranks",
-                          flopsPerSecond: ["fp32": largest.concurrentPerRank],
-                          memoryBytesPerSecond: triad,
+            device: .init(name: "one MPI rank with a core of its own",
+                          flopsPerSecond: ["fp32": best],
+                          memoryBytesPerSecond: aloneTriad,
                           memoryBytes: Double(memoryBytes) / Double(ranks)),
             devicesPerNode: ranks,
             intraNode: link,
             interNode: link,
             allToAllEfficiency: .curve(curve),
             computeDType: "fp32")
+        profile.coresPerNode = cores
+        // Small GEMMs run below peak: the curve of rank 0's rate by rows over its best.
+        profile.gemmEfficiency = .curve(gemm.filter { $0.aloneFlopsPerSecond > 0 }.map {
+            (bytes: Double($0.tokens), efficiency: min(1, $0.aloneFlopsPerSecond / best))
+        })
+        if let layers = layerSeconds, layers.measured > 0 {
+            profile.kernelEfficiency = min(1, layers.predicted / layers.measured)
+        }
+        return profile
     }
 
     /// The comment block at the top of the profile: where every figure comes from, and the curves
@@ -50,7 +63,10 @@ extension CalibrationResults {
         ]
         if let largest = gemm.last {
             lines += [
-                "device.flops.fp32: sgemm per rank, all ranks at once, at n = \(largest.tokens) tokens (the largest measured),",
+                "device.flops.fp32: the best sgemm rate of rank 0 alone (a core of its own) over the token counts below;",
+                "  gemm_efficiency: rank 0's rate at each n over that best; cores_per_node: the cores of this machine,",
+                "  so that the cost model gives each of R ranks cores / R of the device when R > cores.",
+                "  Measured at n = 1 ... \(largest.tokens) tokens,",
                 "  on the expert GEMMs of \(configPath): gate and up [n,\(hidden)]x[\(expertFFN),\(hidden)]^T, down [n,\(expertFFN)]x[\(hidden),\(expertFFN)]^T",
                 "  (\(tokensPerExpert) tokens per expert per step at the config's workload"
                     + (largest.tokens < tokensPerExpert ? "; not reached: the sweep stops once a repetition takes over "
@@ -64,10 +80,14 @@ extension CalibrationResults {
             }
         }
         lines += [
-            "device.memory_bandwidth: STREAM-like triad a = b + s*c per rank, all ranks at once, 3 arrays of \(memory.arrayBytes >> 20) MiB per rank",
+            "device.memory_bandwidth: STREAM-like triad a = b + s*c of rank 0 alone, 3 arrays of \(memory.arrayBytes >> 20) MiB per rank",
             "  (bytes counted as STREAM does: 3 per element of triad, 2 of copy). GB/s per rank (mean, sum over ranks) | rank 0 alone:",
             "    triad: \(g(MemoryFigures.mean(memory.concurrentTriad), 1e9)), \(g(memory.concurrentTriad.reduce(0, +), 1e9)) | \(g(memory.aloneTriad, 1e9))",
             "    copy (memcpy): \(g(MemoryFigures.mean(memory.concurrentCopy), 1e9)), \(g(memory.concurrentCopy.reduce(0, +), 1e9)) | \(g(memory.aloneCopy, 1e9))",
+            "kernel_efficiency: the cost model's GEMM-roofline time for the config's prefill on one rank, over the time",
+            "  the single-process reference took for it on rank 0 alone"
+                + (layerSeconds.map { String(format: " (%.2f ms / %.2f ms)", $0.predicted * 1e3, $0.measured * 1e3) } ?? " (not measured: model too large)")
+                + ": the share of the GEMM rate whole layers reach.",
             "device.memory: MemTotal of /proc/meminfo (\(g(Double(memoryBytes), 1e9)) GB) divided by \(ranks) ranks.",
             "",
         ]

@@ -115,10 +115,14 @@ public struct CalibrationResults: Sendable {
     public var allToAll: [AllToAllPoint]
     public var gemm: [GEMMPoint]
     public var memory: MemoryFigures
+    /// The reference forward pass on rank 0 alone, and the cost model's prediction of it.
+    public var layerSeconds: (measured: Double, predicted: Double)?
 
     public init(ranks: Int, cpuModel: String, cores: Int, memoryBytes: Int, blasThreads: Int, optimized: Bool,
                 configPath: String, hidden: Int, expertFFN: Int, tokensPerExpert: Int, date: String,
-                pingPong: [PingPongPoint], allToAll: [AllToAllPoint], gemm: [GEMMPoint], memory: MemoryFigures) {
+                pingPong: [PingPongPoint], allToAll: [AllToAllPoint], gemm: [GEMMPoint], memory: MemoryFigures,
+                layerSeconds: (measured: Double, predicted: Double)? = nil) {
+        self.layerSeconds = layerSeconds
         self.ranks = ranks
         self.cpuModel = cpuModel
         self.cores = cores
