@@ -57,8 +57,9 @@ extension CalibrationResults {
             "Hardware profile of this machine, measured by `expertmesh calibrate --out \(outputPath)` on \(date)",
             "with \(ranks) MPI ranks on \(cores) cores, OpenBLAS \(blasThreads) thread(s) per rank, "
                 + (optimized ? "release build." : "DEBUG build: the triad (a Swift loop) runs far below speed."),
-            "Each device is one MPI rank: a process with its share of the cores. Rates are per rank while all",
-            "\(ranks) ranks work at once, which is what each rank gets when ranks share cores.",
+            "Each device is one MPI rank with a core of its own: rates are rank 0's while the others wait.",
+            "With more busy ranks than cores_per_node, the cost model gives each cores / busy ranks of it;",
+            "the rates of all \(ranks) ranks computing at once are listed too, as a check of that share.",
             "",
         ]
         if let largest = gemm.last {

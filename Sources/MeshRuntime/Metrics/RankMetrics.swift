@@ -147,10 +147,14 @@ final class RankMetrics {
         return try body()
     }
 
-    /// Adds `seconds` to `phase` of `layer` without a span of its own.
+    /// Adds `seconds` that just ended to `phase` of `layer` (a span of the trace too).
     func add(_ seconds: Double, to phase: LayerPhase, layer: Int) {
         guard seconds > 0 else { return }
         steps[steps.count - 1].times[layer][phase.rawValue] += seconds
+        if recordSpans {
+            let end = monotonicSeconds()
+            spans.append(Span(start: end - seconds, end: end, phase: phase, layer: layer))
+        }
     }
 
     func addBytes(_ bytes: Int, to rank: Int, dispatch: Bool) {
