@@ -43,13 +43,7 @@ public enum DistributedRun {
     /// input file), after every rank agreed to stop. Failures during the run (a timeout, a bad
     /// message) abort the whole job through `MPI_Abort` after naming the rank, peer and phase.
     public static func main(_ request: RunRequest) -> Int32 {
-        let environment: MPIEnvironment
-        do {
-            environment = try MPIEnvironment(threadLevel: .funneled)
-        } catch {
-            report("expertmesh: error: cannot start MPI: \(error)")
-            return 1
-        }
+        guard let environment = MPIJob.start() else { return 1 }
         let world = environment.world
         let config = request.config
         if config.cluster.layout == .colocated || config.model.latentCacheWidth > 0 {
@@ -61,12 +55,8 @@ public enum DistributedRun {
             try? environment.finalize()
             return 2
         }
-        if world.size != config.cluster.ranks {
-            if world.rank == 0 {
-                report("expertmesh: error: \(request.configPath) describes \(config.cluster.ranks) ranks "
-                       + "(\(config.cluster.coordinators) coordinator(s) + \(config.cluster.workers) worker(s)), "
-                       + "but mpirun started \(world.size); launch with: mpirun -np \(config.cluster.ranks) expertmesh run --config \(request.configPath)")
-            }
+        if let problem = MPIJob.rankCountProblem(worldSize: world.size, config: config, configPath: request.configPath, command: "run") {
+            if world.rank == 0 { report("expertmesh: error: \(problem)") }
             try? environment.finalize()
             return 2
         }

@@ -13,6 +13,18 @@ struct ConfigNode {
         self.path = path
     }
 
+    /// The root of a YAML document, with syntax errors as one-line ``ConfigError``s.
+    static func document(yaml: String) throws -> ConfigNode {
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigError(.syntax, path: "", expected: "a YAML mapping", found: "an empty document")
+            }
+            return ConfigNode(node, path: "")
+        } catch let error as YamlError {
+            throw ConfigError(.syntax, path: "", expected: "valid YAML", found: ConfigParser.oneLine(error))
+        }
+    }
+
     func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     var kindName: String {

@@ -21,16 +21,7 @@ struct ConfigParser {
     static let maxDimension = 1 << 20
 
     mutating func parse(yaml: String) throws -> ExpertMeshConfig {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else {
-                throw ConfigError(.syntax, path: "", expected: "a YAML mapping", found: "an empty document")
-            }
-            root = node
-        } catch let error as YamlError {
-            throw ConfigError(.syntax, path: "", expected: "valid YAML", found: Self.oneLine(error))
-        }
-        let top = try ConfigNode(root, path: "").mapping(allowed: Self.rootKeys)
+        let top = try ConfigNode.document(yaml: yaml).mapping(allowed: Self.rootKeys)
         var config = ExpertMeshConfig()
         let modelNode = try top.required("model")
         (config.model, config.huggingFaceFolder) = try parseModel(modelNode)

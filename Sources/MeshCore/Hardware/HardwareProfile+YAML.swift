@@ -26,16 +26,7 @@ extension HardwareProfile {
 
     /// Parses profile YAML text.
     public static func parse(yaml: String) throws -> HardwareProfile {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else {
-                throw ConfigError(.syntax, path: "", expected: "a YAML mapping", found: "an empty document")
-            }
-            root = node
-        } catch let error as YamlError {
-            throw ConfigError(.syntax, path: "", expected: "valid YAML", found: ConfigParser.oneLine(error))
-        }
-        let top = try ConfigNode(root, path: "").mapping(allowed: rootKeys)
+        let top = try ConfigNode.document(yaml: yaml).mapping(allowed: rootKeys)
         let deviceMap = try top.required("device").mapping(allowed: deviceKeys)
         let flopsNode = try deviceMap.required("flops")
         guard case .mapping(let flopsMapping) = flopsNode.node, !flopsMapping.isEmpty else {

@@ -32,19 +32,11 @@ public struct BenchRequest: Sendable {
 /// 3. Tokens per second of the config in prefill and in decode.
 public enum Bench {
     public static func main(_ request: BenchRequest) -> Int32 {
-        let environment: MPIEnvironment
-        do {
-            environment = try MPIEnvironment(threadLevel: .funneled)
-        } catch {
-            DistributedRun.report("expertmesh: error: cannot start MPI: \(error)")
-            return 1
-        }
+        guard let environment = MPIJob.start() else { return 1 }
         let world = environment.world
         let config = request.config
-        guard world.size == config.cluster.ranks else {
-            if world.rank == 0 {
-                DistributedRun.report("expertmesh: error: \(request.configPath) describes \(config.cluster.ranks) ranks, mpirun started \(world.size); launch with: mpirun -np \(config.cluster.ranks) expertmesh bench --config \(request.configPath)")
-            }
+        if let problem = MPIJob.rankCountProblem(worldSize: world.size, config: config, configPath: request.configPath, command: "bench") {
+            if world.rank == 0 { DistributedRun.report("expertmesh: error: \(problem)") }
             try? environment.finalize()
             return 2
         }

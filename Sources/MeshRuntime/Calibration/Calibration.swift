@@ -23,13 +23,7 @@ public enum Calibration {
     /// or an output file that cannot be written; 1 for a failure. A failure during measurement
     /// (a timeout, corrupted data) ends the whole job through `MPI_Abort` after naming the rank.
     public static func main(_ request: CalibrationRequest) -> Int32 {
-        let environment: MPIEnvironment
-        do {
-            environment = try MPIEnvironment(threadLevel: .funneled)
-        } catch {
-            DistributedRun.report("expertmesh: error: cannot start MPI: \(error)")
-            return 1
-        }
+        guard let environment = MPIJob.start() else { return 1 }
         let world = environment.world
         let machine = MachineInfo.current()
         do {

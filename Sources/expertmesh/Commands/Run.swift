@@ -9,26 +9,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the model distributed: coordinators run attention and routing, workers their experts (under mpirun).")
 
-    @Option(help: "The config file (YAML).")
-    var config: String
-
-    @Option(help: "Weights: a .safetensors file, a sharded index JSON or a model folder (default: the config's, else seeded).")
-    var weights: String?
-
-    @Option(help: "Input .npy, with the conventions of `expertmesh reference` (default: the workload's seeded input).")
-    var input: String?
-
-    @Option(help: "Output .npy, written atomically by rank 0.")
-    var output: String?
-
-    @Option(help: "What to write: hidden, logits or next-ids.")
-    var outputKind: String = OutputKind.hidden.rawValue
-
-    @Option(help: "prefill or decode (default: the config's workload mode).")
-    var mode: String?
-
-    @Option(help: "Steps: prefill repetitions or decode tokens per sequence (default: the config's).")
-    var steps: Int?
+    @OptionGroup var io: ModelIOOptions
 
     @Option(help: "Dispatch wire format: fp32, bf16 or fp8 (default: the config's).")
     var dispatchDtype: String?
@@ -55,13 +36,7 @@ struct Run: ParsableCommand {
     var injectFault: String?
 
     func run() throws {
-        var loaded = try ExpertMeshConfig.load(path: config)
-        guard let kind = OutputKind(rawValue: outputKind) else {
-            throw CommandError(message: "--output-kind: expected one of \(OutputKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(outputKind)'")
-        }
-        if kind != .hidden, !loaded.model.hasEmbedding {
-            throw CommandError(message: "--output-kind \(kind.rawValue) needs a model with a vocabulary (model.vocab > 0)")
-        }
+        var (loaded, kind, mode) = try io.load()
         if let dispatchDtype {
             guard let value = WireDType(rawValue: dispatchDtype) else {
                 throw CommandError(message: "--dispatch-dtype: expected fp32, bf16 or fp8, found '\(dispatchDtype)'")
@@ -78,16 +53,15 @@ struct Run: ParsableCommand {
             guard stepTimeout > 0 else { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
             loaded.runtime.stepTimeoutSeconds = stepTimeout
         }
-        if let steps, steps < 1 { throw CommandError(message: "--steps: expected at least 1, found \(steps)") }
-        var request = RunRequest(config: loaded, configPath: config)
-        request.weightsPath = weights
-        request.inputPath = input
-        request.outputPath = output
+        var request = RunRequest(config: loaded, configPath: io.config)
+        request.weightsPath = io.weights
+        request.inputPath = io.input
+        request.outputPath = io.output
         request.outputKind = kind
         request.metricsPath = metrics
         request.tracePath = trace
-        if let mode { request.mode = try parseMode(mode) }
-        if let steps { request.steps = steps }
+        request.mode = mode
+        if let steps = io.steps { request.steps = steps }
         request.printSummary = !quiet
         if let emulate { request.emulate = try HardwareProfile.load(path: emulate) }
         if let injectFault {

@@ -1,0 +1,43 @@
+import ArgumentParser
+import MeshCore
+import MeshModel
+
+/// The options `reference` and `run` share: the config, the weights, the files in and out, the mode.
+struct ModelIOOptions: ParsableArguments {
+    @Option(help: "The config file (YAML).")
+    var config: String
+
+    @Option(help: "Weights: a .safetensors file, a sharded index JSON or a model folder (default: the config's, else seeded).")
+    var weights: String?
+
+    @Option(help: "Input .npy: float [tokens, hidden] or [sequences, tokens, hidden], or int token ids [sequences, tokens] (default: the workload's seeded input).")
+    var input: String?
+
+    @Option(help: "Output .npy (written atomically).")
+    var output: String?
+
+    @Option(help: "What to write: hidden, logits or next-ids.")
+    var outputKind: String = OutputKind.hidden.rawValue
+
+    @Option(help: "prefill or decode (default: the config's workload mode).")
+    var mode: String?
+
+    @Option(help: "Steps: decode tokens per sequence (and prefill repetitions for run) (default: the config's).")
+    var steps: Int?
+
+    /// The config, checked against these options.
+    func load() throws -> (ExpertMeshConfig, OutputKind, RunMode) {
+        guard let kind = OutputKind(rawValue: outputKind) else {
+            throw CommandError(message: "--output-kind: expected one of \(OutputKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(outputKind)'")
+        }
+        let loaded = try ExpertMeshConfig.load(path: config)
+        if kind != .hidden, !loaded.model.hasEmbedding {
+            throw CommandError(message: "--output-kind \(kind.rawValue) needs a model with a vocabulary (model.vocab > 0)")
+        }
+        if loaded.model.latentCacheWidth > 0 {
+            throw CommandError(message: "\(config): model.latent_cache_width: multi-head latent attention is not implemented by the runtime (use predict)")
+        }
+        if let steps, steps < 1 { throw CommandError(message: "--steps: expected at least 1, found \(steps)") }
+        return (loaded, kind, try mode.map { try parseMode($0) } ?? loaded.workload.mode)
+    }
+}
