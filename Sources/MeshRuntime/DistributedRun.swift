@@ -18,8 +18,8 @@ public struct RunRequest: Sendable {
     public var tracePath: String?
     public var mode: RunMode
     public var steps: Int
-    /// Print the summary table on rank 0.
-    public var printSummary = true
+    /// Where rank 0 writes the summary table (standard output from the CLI); nil: no summary.
+    public var summary: (@Sendable (String) -> Void)?
     /// A failure to inject, for tests.
     public var fault: Fault?
     /// Links to emulate: every exchange takes at least what this profile's links would.
@@ -64,15 +64,21 @@ public enum DistributedRun {
         do {
             session = try RunSession(request: request, world: world)
         } catch {
-            // Setup failed on this rank: agree with the others to stop, then say why once.
-            _ = try? world.allreduce(Int32(1), op: .max)
+            // Setup failed on this rank: tell the others to stop, then say why once.
+            _ = try? CountsExchange(communicator: world).exchange(Array(repeating: 1, count: world.size),
+                                                                  timeoutSeconds: config.runtime.stepTimeoutSeconds,
+                                                                  phase: "agreeing that setup failed")
             report("expertmesh: error: rank \(world.rank): \(error)")
             try? environment.finalize()
             return error is any InputError ? 2 : 1
         }
         do {
-            let failures = try world.allreduce(Int32(0), op: .max)
-            if failures > 0 {
+            // Every rank says whether its setup worked (point to point, so that a rank that never
+            // gets here is named when the wait runs out).
+            let failures = try session.context.counts.exchange(Array(repeating: 0, count: world.size),
+                                                               timeoutSeconds: config.runtime.stepTimeoutSeconds,
+                                                               phase: "agreeing that setup worked")
+            if failures.contains(where: { $0 != 0 }) {
                 try? environment.finalize()
                 return 2
             }
@@ -145,7 +151,7 @@ final class RunSession {
 
     /// Runs the workload: coordinators drive the steps, workers serve them.
     func run() throws {
-        try context.communicator.barrier()
+        try context.communicator.ibarrier().wait(timeoutSeconds: context.timeoutSeconds)
         let start = monotonicSeconds()
         clockOffset = start
         if let coordinator {
@@ -200,7 +206,7 @@ final class RunSession {
         }
         if let path = request.metricsPath { try report.writeMetrics(to: path) }
         if let path = request.tracePath { try report.writeTrace(to: path) }
-        if request.printSummary { print(report.summary()) }
+        request.summary?(report.summary())
         return report
     }
 

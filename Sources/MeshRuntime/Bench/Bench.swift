@@ -15,10 +15,13 @@ public struct BenchRequest: Sendable {
     public var warmup = 3
     /// Decode steps for the decode throughput.
     public var decodeSteps = 16
+    /// Where rank 0 writes the report (standard output from the CLI).
+    public var output: @Sendable (String) -> Void
 
-    public init(config: ExpertMeshConfig, configPath: String) {
+    public init(config: ExpertMeshConfig, configPath: String, output: @escaping @Sendable (String) -> Void) {
         self.config = config
         self.configPath = configPath
+        self.output = output
     }
 }
 
@@ -50,7 +53,6 @@ public enum Bench {
                 var run = RunRequest(config: config, configPath: request.configPath)
                 run.mode = mode
                 run.steps = mode == .prefill ? max(request.iterations / 2, 3) : request.decodeSteps
-                run.printSummary = false
                 let session = try RunSession(request: run, world: world)
                 try session.run()
                 if let report = try session.finish() {
@@ -61,9 +63,9 @@ public enum Bench {
                 }
             }
             if world.rank == 0 {
-                print("expertmesh bench: \(request.configPath), \(world.size) ranks, \(request.iterations) timed iterations "
+                request.output("expertmesh bench: \(request.configPath), \(world.size) ranks, \(request.iterations) timed iterations "
                       + "after \(request.warmup) warm-up (medians; ratio = baseline time / runtime time, 1.0 = as fast as the baseline)")
-                print(lines.joined(separator: "\n"))
+                request.output(lines.joined(separator: "\n"))
             }
         } catch {
             DistributedRun.report("expertmesh: error: \(error)")

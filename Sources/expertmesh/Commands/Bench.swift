@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
         guard iterations >= 1, warmup >= 0, decodeSteps >= 1 else {
             throw CommandError(message: "--iterations and --decode-steps must be at least 1, --warmup at least 0")
         }
-        var request = BenchRequest(config: try ExpertMeshConfig.load(path: config), configPath: config)
+        var request = BenchRequest(config: try ExpertMeshConfig.load(path: config), configPath: config, output: { print($0) })
         request.iterations = iterations
         request.warmup = warmup
         request.decodeSteps = decodeSteps

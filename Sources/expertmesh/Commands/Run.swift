@@ -62,7 +62,7 @@ struct Run: ParsableCommand {
         request.tracePath = trace
         request.mode = mode
         if let steps = io.steps { request.steps = steps }
-        request.printSummary = !quiet
+        if !quiet { request.summary = { print($0) } }
         if let emulate { request.emulate = try HardwareProfile.load(path: emulate) }
         if let injectFault {
             guard let fault = Fault(injectFault) else {
