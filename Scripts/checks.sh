@@ -91,7 +91,7 @@ check "bench prints its ratios against raw MPI_Alltoallv and raw cblas_sgemm" ba
 
 check "run --emulate paces the exchange to a slow profile's links" bash -c "
     em_mpirun -np 4 '$BIN' run --config '$CFG' --steps 2 --emulate Cluster/hardware/cpu-1gbe.yaml --metrics '$WORK/emu.jsonl' >'$WORK/emu.txt' &&
-    waited=\$(sed -n 's/.*the coordinator waited \\([0-9.]*\\) ms per step.*/\\1/p' '$WORK/emu.txt') &&
+    waited=\$(sed -n 's/.*the coordinator waited \\([0-9.]*\\) ms for them.*/\\1/p' '$WORK/emu.txt') &&
     echo \"waited \$waited ms per step\" && awk -v w=\"\$waited\" 'BEGIN { exit !(w > 10) }' &&
     grep -q emulated_link_ms '$WORK/emu.jsonl'"
 check "predict answers for the default config and for DeepSeek-V3 at paper scale" bash -c "

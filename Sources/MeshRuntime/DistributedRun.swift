@@ -55,6 +55,14 @@ public enum DistributedRun {
             try? environment.finalize()
             return 2
         }
+        if let profile = request.emulate, let devices = profile.devices, config.cluster.ranks > devices {
+            if world.rank == 0 {
+                report("expertmesh: error: \(request.configPath): cluster.workers: out of range: expected at most \(devices) ranks "
+                       + "(the devices of \(profile.name)), found \(config.cluster.ranks) ranks")
+            }
+            try? environment.finalize()
+            return 2
+        }
         if let problem = MPIJob.rankCountProblem(worldSize: world.size, config: config, configPath: request.configPath, command: "run") {
             if world.rank == 0 { report("expertmesh: error: \(problem)") }
             try? environment.finalize()

@@ -122,16 +122,34 @@ import Testing
         workload: {mode: decode, sequences: 256, tokens: 1024}
         """)
         config.runtime.dispatchDType = .bf16
-        let profile = Self.profile(flops: 300e12, memory: 2e12, link: 25e9, latency: 3e-6, perNode: 8)
+        // Fast links, so that communication hides behind compute (T_c < T_f), the paper's case.
+        let profile = Self.profile(flops: 300e12, memory: 2e12, link: 400e9, latency: 1e-6, perNode: 8)
         var request = PredictionRequest(config: config, hardware: profile)
         request.overlap = .pingPong(microBatches: 3)
         let p = try CostModel(request).predict()
         let l = Double(p.layers.count)
         let ta = p.layers.reduce(0) { $0 + $1.attention.seconds + $1.router.seconds + $1.mlp.seconds } / l
         let te = p.layers.reduce(0) { $0 + $1.experts.seconds } / l
-        let tc = p.layers.reduce(0) { $0 + max($1.dispatch.seconds, $1.combine.seconds) } / l
-        let expected = (ta + te + 2 * tc) + max(ta, te, tc) * (3 * l - 1)
+        let tc = p.layers.reduce(0) { $0 + ($1.dispatch.seconds + $1.combine.seconds) / 2 } / l
+        #expect(tc < max(ta, te))
+        // T_total = (T_a + T_e + 2·T_c) + T_f·(m·L − 1), T_f = max(T_a, T_e).
+        let expected = (ta + te + 2 * tc) + max(ta, te) * (3 * l - 1)
         #expect(abs(p.stepSeconds - expected) / expected < 1e-9)
+    }
+
+    @Test func pingPongWithLinksSlowerThanComputeIsPacedByTheLinks() throws {
+        let config = try ExpertMeshConfig.parse(yaml: """
+        model: {hidden: 2048, layers: 4, heads: 16, experts: 16, top_k: 2, expert_ffn: 1024}
+        cluster: {coordinators: 2, workers: 4}
+        workload: {mode: decode, sequences: 256, tokens: 1024}
+        """)
+        let slow = Self.profile(flops: 300e12, memory: 2e12, link: 1e9, latency: 1e-6, perNode: 1)
+        var request = PredictionRequest(config: config, hardware: slow)
+        request.overlap = .pingPong(microBatches: 2)
+        let p = try CostModel(request).predict()
+        let l = Double(p.layers.count)
+        let tc = p.layers.reduce(0) { $0 + ($1.dispatch.seconds + $1.combine.seconds) / 2 } / l
+        #expect(p.stepSeconds >= tc * (2 * l - 1))
     }
 
     @Test func moreRanksThanTheProfileHoldsIsAnErrorNamingTheField() throws {

@@ -148,19 +148,23 @@ public struct CostModel: Sendable {
         case (_, .none):
             step = layers.reduce(0) { $0 + sequential($1) } + head
         case (.disaggregated, .pingPong(let m)):
-            // MegaScale-Infer's ping-pong pipeline: T = (T_a + T_e + 2·T_c) + T_f·(m·L − 1),
-            // T_f = max(T_a, T_e) (here also T_c, so that a link slower than both still binds).
+            // MegaScale-Infer's ping-pong pipeline (arXiv 2504.02263, §4), per micro-batch and layer:
+            // T_total = (T_a + T_e + 2·T_c) + T_f·(m·L − 1), T_f = max(T_a, T_e), where 2·T_c is one
+            // dispatch and one combine. The formula assumes communication hides behind compute
+            // (T_c ≤ T_f); when it does not, the link sets the pace, so T_f also takes T_c.
             let l = Double(layers.count)
             let ta = layers.reduce(0) { $0 + $1.attention.seconds + $1.router.seconds + $1.mlp.seconds } / l
             let te = layers.reduce(0) { $0 + $1.experts.seconds } / l
-            let tc = layers.reduce(0) { $0 + max($1.dispatch.seconds, $1.combine.seconds) } / l
+            let tc = layers.reduce(0) { $0 + ($1.dispatch.seconds + $1.combine.seconds) / 2 } / l
             let tf = max(ta, te, tc)
             step = (ta + te + 2 * tc) + tf * (Double(m) * l - 1) + head * Double(m)
         case (.colocated, .pingPong(let m)):
-            // Each rank computes one micro-batch while another's tokens are on the wire.
-            let compute = layers.reduce(0) { $0 + $1.attention.seconds + $1.router.seconds + $1.mlp.seconds + $1.experts.seconds }
-            let comm = layers.reduce(0) { $0 + $1.dispatch.seconds + $1.combine.seconds }
-            step = max(compute, comm) * Double(m) + min(compute, comm) + head * Double(m)
+            // Each rank computes one micro-batch while another's tokens are on the wire, layer by layer.
+            step = layers.reduce(0) { total, l in
+                let compute = l.attention.seconds + l.router.seconds + l.mlp.seconds + l.experts.seconds
+                let comm = l.dispatch.seconds + l.combine.seconds
+                return total + max(compute, comm) * Double(m) + min(compute, comm)
+            } + head * Double(m)
         }
         let nodes = (nodeOfRank.max() ?? 0) + 1
         let perWorker = Double(config.placement.experts.first?.map(\.count).reduce(0, +) ?? model.experts) / Double(max(workers, 1))

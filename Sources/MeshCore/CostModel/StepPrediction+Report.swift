@@ -22,7 +22,8 @@ extension StepPrediction {
                             tokensPerSecond, overlap.name as NSString))
         lines.append("components, summed over layers:")
         for c in components where c.seconds > 0 {
-            lines.append(String(format: "  %-34@ %10.3f ms  %5.1f%%", c.name as NSString, c.seconds * 1e3, 100 * c.seconds / max(total, 1e-30)))
+            let name = c.name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            lines.append("  " + name + String(format: " %10.3f ms  %5.1f%%", c.seconds * 1e3, 100 * c.seconds / max(total, 1e-30)))
         }
         if let moe = layers.first(where: \.moe) {
             lines.append(String(format: "per MoE layer: %.1f tokens per expert, %.1f experts per worker, busiest rank moves %.3f MB in dispatch (%.3f MB over the NIC)",

@@ -44,7 +44,12 @@ final class Channel {
             receive = consume receiveBuffer
             throw error
         }
-        let posted = monotonicSeconds()
+        // Emulated links: the sends leave once they would have crossed the link.
+        let started = monotonicSeconds()
+        var emulatedWait = 0.0
+        if let emulator {
+            emulatedWait += emulator.wait(until: started + emulator.seconds(rank: communicator.rank, bytes: sendCounts))
+        }
         let request = try communicator.ialltoallv(
             sending: sendBuffer, sendCounts: sendCounts.map(Int32.init), sendDisplacements: sendOffsets.map(Int32.init),
             receivingInto: receiveBuffer, recvCounts: recvCounts.map(Int32.init),
@@ -54,8 +59,10 @@ final class Channel {
         send = .some(exchanged.sent)
         receive = .some(exchanged.received)
         lastReceived = zip(recvOffsets, recvCounts).map { ($0, $1) }
-        lastEmulatedWait = emulator?.pace(rank: communicator.rank, sent: sendCounts, received: recvCounts,
-                                          posted: posted, done: monotonicSeconds()) ?? 0
+        if let emulator {
+            emulatedWait += emulator.wait(until: started + emulator.seconds(rank: communicator.rank, bytes: recvCounts))
+        }
+        lastEmulatedWait = emulatedWait
     }
 
     /// Reads what the last exchange received.

@@ -4,10 +4,11 @@ import MeshCore
 /// Makes each exchange take at least as long as a hardware profile's links would.
 ///
 /// Ranks are mapped onto the profile's nodes (`devices_per_node` ranks per node, in rank order,
-/// or the config's `cluster.nodes`). Real data still moves; after an exchange a rank waits out the
-/// difference between the real time and the time its bytes would take on the described links:
-/// a sender counts from when it posted its sends, a receiver from when its data arrived (on
-/// shared memory the data lands at once; on the emulated link it would still be streaming).
+/// or the config's `cluster.nodes`). Real data still moves, but late: a rank holds its sends back
+/// for the time its outgoing bytes would take on the described links (so they land when they
+/// would have), and a receiver does not go on before its incoming bytes could have streamed in
+/// since it started the exchange. Work overlapped with an exchange (the coordinator's shared
+/// experts during combine) still overlaps it.
 /// A rank's bytes to and from other nodes go over the NIC, the rest over the intra-node link;
 /// the two links and the two directions run concurrently, each `latency + bytes / (bandwidth ×
 /// all-to-all efficiency)`.
@@ -36,19 +37,15 @@ struct LinkEmulator {
         return max(time(profile.interNode, inter, interPeers), time(profile.intraNode, intra, intraPeers))
     }
 
-    /// Waits until the emulated exchange would have finished; returns the seconds waited.
-    ///
-    /// - Parameters:
-    ///   - posted: when this rank started the exchange (its sends left then).
-    ///   - done: when the real exchange completed (its data arrived then).
-    func pace(rank: Int, sent: [Int], received: [Int], posted: Double, done: Double) -> Double {
-        let target = max(posted + seconds(rank: rank, bytes: sent), done + seconds(rank: rank, bytes: received))
+    /// Waits until `target` (monotonic seconds); returns the seconds waited.
+    func wait(until target: Double) -> Double {
         let now = monotonicSeconds()
         guard target > now else { return 0 }
         let remaining = target - now
         // Sleep most of it, then yield until the instant: nanosleep overshoots by tens of µs.
         if remaining > 200e-6 {
-            var interval = timespec(tv_sec: Int(remaining - 100e-6), tv_nsec: Int(((remaining - 100e-6).truncatingRemainder(dividingBy: 1)) * 1e9))
+            let sleep = remaining - 100e-6
+            var interval = timespec(tv_sec: Int(sleep), tv_nsec: Int(sleep.truncatingRemainder(dividingBy: 1) * 1e9))
             nanosleep(&interval, nil)
         }
         while monotonicSeconds() < target { sched_yield() }

@@ -81,7 +81,12 @@ struct Predict: ParsableCommand {
         guard imbalance >= 1 else { throw CommandError(message: "--imbalance: expected at least 1, found \(imbalance)") }
         request.imbalance = imbalance
         request.recordHeaders = recordHeaders
-        let prediction = try CostModel(request).predict()
+        let prediction: StepPrediction
+        do {
+            prediction = try CostModel(request).predict()
+        } catch let error as ConfigError {
+            throw error.inFile(config)
+        }
         if json {
             print(String(decoding: try prediction.json(), as: UTF8.self))
         } else {
