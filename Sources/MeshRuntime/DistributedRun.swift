@@ -72,11 +72,18 @@ public enum DistributedRun {
         do {
             session = try RunSession(request: request, world: world)
         } catch {
-            // Setup failed on this rank: tell the others to stop, then say why once.
-            _ = try? CountsExchange(communicator: world).exchange(Array(repeating: 1, count: world.size),
-                                                                  timeoutSeconds: config.runtime.stepTimeoutSeconds,
-                                                                  phase: "agreeing that setup failed")
-            report("expertmesh: error: rank \(world.rank): \(error)")
+            // Setup failed on this rank: tell the others to stop. Several ranks often fail alike (a
+            // missing weights file): only the lowest failing rank says why, so the job prints one line.
+            let others = try? CountsExchange(communicator: world).exchange(Array(repeating: 1, count: world.size),
+                                                                           timeoutSeconds: config.runtime.stepTimeoutSeconds,
+                                                                           phase: "agreeing that setup failed")
+            let lowerFailed = (0..<world.rank).contains { (others?[$0] ?? 0) != 0 }
+            if lowerFailed {
+                // mpirun ends the job at the first non-zero exit: give the reporting rank the time to say why.
+                Thread.sleep(forTimeInterval: 1)
+            } else {
+                report("expertmesh: error: rank \(world.rank): \(error)")
+            }
             try? environment.finalize()
             return error is any InputError ? 2 : 1
         }
@@ -87,6 +94,7 @@ public enum DistributedRun {
                                                                timeoutSeconds: config.runtime.stepTimeoutSeconds,
                                                                phase: "agreeing that setup worked")
             if failures.contains(where: { $0 != 0 }) {
+                Thread.sleep(forTimeInterval: 1)
                 try? environment.finalize()
                 return 2
             }
@@ -105,8 +113,9 @@ public enum DistributedRun {
         return 0
     }
 
+    /// Reports one line of error through swift-log (the CLI prints it on standard error).
     static func report(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        logger.error("\(line)")
     }
 }
 
@@ -248,7 +257,7 @@ struct RootGather {
         var sendCounts = Array(repeating: 0, count: context.ranks)
         sendCounts[0] = values.count * 8
         try context.dispatch.exchange(sendCounts: sendCounts, recvCounts: recvCounts, timeoutSeconds: context.timeoutSeconds,
-                                      pack: { send, offsets in
+                                      phase: phase, pack: { send, offsets in
             guard !values.isEmpty else { return }
             values.withUnsafeBytes { send.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         })

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MeshIO
 
 /// The `expertmesh` command: parse, validate, call the library.
@@ -12,6 +13,7 @@ struct ExpertMesh: ParsableCommand {
 
     /// Bad input of any kind exits with status 2 and one line on standard error.
     static func main() {
+        LoggingSystem.bootstrap { _ in OneLineLogHandler() }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -30,8 +32,18 @@ struct ExpertMesh: ParsableCommand {
         }
     }
 
+    /// Reports bad input and exits with status 2.
+    ///
+    /// Under mpirun every rank parses the same arguments and config and fails alike: only rank 0
+    /// says so, so that the job prints one line.
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("expertmesh: error: \(message)\n".utf8))
+        let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"]
+        if rank == nil || rank == "0" {
+            FileHandle.standardError.write(Data("expertmesh: error: \(message)\n".utf8))
+        } else {
+            // mpirun ends the job at the first non-zero exit: give rank 0 the time to say why.
+            Thread.sleep(forTimeInterval: 1)
+        }
         Foundation.exit(2)
     }
 }

@@ -177,6 +177,13 @@ private func error(_ yaml: String) -> ConfigError? {
         #expect(e.expected == "one of prefill, decode")
     }
 
+    @Test func decodeNeedsAtLeastOneTokenOfContext() throws {
+        let e = try #require(error(base.replacingOccurrences(of: "mode: prefill", with: "mode: decode")
+            .replacingOccurrences(of: "tokens: 4", with: "tokens: 0")))
+        #expect(e.path == "workload.tokens")
+        #expect(e.expected == "an integer in 1...10000000")
+    }
+
     @Test func nodesNeedOneEntryPerRank() throws {
         let e = try #require(error(base.replacingOccurrences(of: "workers: 2", with: "workers: 2\n  nodes: [0, 1]")))
         #expect(e.path == "cluster.nodes")

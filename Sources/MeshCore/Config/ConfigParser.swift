@@ -32,6 +32,8 @@ struct ConfigParser {
         if let node = top["runtime"] { config.runtime = try parseRuntime(node) }
         if config.weights.path == nil, let folder = config.huggingFaceFolder { config.weights.path = folder }
         if let node = top["hardware"] {
+            // Not required to exist here: derived configs are often written elsewhere; `validate`
+            // and `predict` check it.
             config.hardware = ExpertMeshConfig.resolve(try node.string(), against: baseDirectory)
         }
         config.placement = try ConfigValidator.resolvePlacement(config.cluster, model: config.model)
@@ -210,12 +212,10 @@ struct ConfigParser {
         var workload = WorkloadConfig()
         if let v = map["mode"] { workload.mode = try v.choice(RunMode.self, among: RunMode.allCases) }
         if let v = map["sequences"] { workload.sequences = try v.int(in: 1...1_000_000) }
-        if let v = map["tokens"] { workload.tokens = try v.int(in: 0...10_000_000) }
+        // At least one token: a prompt to prefill, or one token of context before decoding.
+        if let v = map["tokens"] { workload.tokens = try v.int(in: 1...10_000_000) }
         if let v = map["steps"] { workload.steps = try v.int(in: 1...10_000_000) }
         if let v = map["seed"] { workload.seed = UInt64(try v.int(in: 0...Int.max)) }
-        if workload.mode == .prefill, workload.tokens == 0 {
-            throw ConfigError(.outOfRange, path: "workload.tokens", expected: "at least 1 token in prefill", found: "0")
-        }
         return workload
     }
 

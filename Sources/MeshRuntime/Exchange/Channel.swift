@@ -30,7 +30,7 @@ final class Channel {
     ///   - pack: fills the send buffer; it is given the buffer and each rank's byte offset.
     ///   - overlap: work to do while the exchange is in flight.
     /// - Throws: `MPITimeoutError` when the exchange has not completed within `timeoutSeconds`.
-    func exchange(sendCounts: [Int], recvCounts: [Int], timeoutSeconds: Double,
+    func exchange(sendCounts: [Int], recvCounts: [Int], timeoutSeconds: Double, phase: String,
                   pack: (UnsafeMutableRawBufferPointer, [Int]) throws -> Void,
                   overlap: () throws -> Void = {}) throws {
         let sendOffsets = Self.offsets(sendCounts), recvOffsets = Self.offsets(recvCounts)
@@ -55,7 +55,17 @@ final class Channel {
             receivingInto: receiveBuffer, recvCounts: recvCounts.map(Int32.init),
             recvDisplacements: recvOffsets.map(Int32.init))
         try overlap()
-        let exchanged = try request.wait(timeoutSeconds: timeoutSeconds)
+        let exchanged: MPIExchange<UInt8>
+        do {
+            exchanged = try request.wait(timeoutSeconds: timeoutSeconds)
+        } catch is MPITimeoutError {
+            // A collective cannot say which rank is missing; the ranks this one exchanges data with
+            // are the suspects (the counts that came first proved they were alive until then).
+            let me = communicator.rank
+            let suspects = (0..<communicator.size).filter { $0 != me && (sendCounts[$0] > 0 || recvCounts[$0] > 0) }
+            throw PeerTimeout(rank: me, peer: nil, phase: "\(phase) (MPI_Ialltoallv of the \(name) rows)",
+                              timeoutSeconds: timeoutSeconds, suspects: suspects)
+        }
         send = .some(exchanged.sent)
         receive = .some(exchanged.received)
         lastReceived = zip(recvOffsets, recvCounts).map { ($0, $1) }
@@ -147,9 +157,12 @@ public struct PeerTimeout: Error, CustomStringConvertible {
     public var peer: Int?
     public var phase: String
     public var timeoutSeconds: Double
+    /// The ranks one of which must be missing, when the exact one cannot be known.
+    public var suspects: [Int] = []
 
     public var description: String {
-        let from = peer.map { "rank \($0)" } ?? "its peers"
+        let from = peer.map { "rank \($0)" }
+            ?? (suspects.isEmpty ? "its peers" : "one of ranks \(suspects.map(String.init).joined(separator: ", "))")
         return "rank \(rank): timed out after \(timeoutSeconds) s waiting for \(from) in \(phase)"
     }
 }

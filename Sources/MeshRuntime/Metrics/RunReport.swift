@@ -200,8 +200,16 @@ struct RunReport {
                 }
                 layers.append(entry)
             }
+            let exchangeBytes = coordinatorRanks.reduce(0) { $0 + steps[$1][s].dispatchBytes }
+                + workerRanks.reduce(0) { $0 + steps[$1][s].combineBytes }
+            // Coordinator 0's time in dispatch and combine, which includes waiting for the experts:
+            // the rate is a lower bound of the links' (bench measures the exchange alone).
+            let exchangeSeconds = (0..<m.layers).reduce(0) { $0 + time(0, s, layer: $1, .dispatch) + time(0, s, layer: $1, .combine) }
             let record: [String: Any] = [
                 "step": s,
+                "exchange_bytes": exchangeBytes,
+                "exchange_seconds": exchangeSeconds,
+                "exchange_effective_gbps": exchangeSeconds > 0 ? exchangeBytes / exchangeSeconds / 1e9 : 0,
                 "phase": steps[0][s].phaseCode == 1 ? "prefill" : "decode",
                 "tokens": Int(tokens(s)),
                 "seconds": seconds(s),

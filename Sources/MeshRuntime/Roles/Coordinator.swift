@@ -110,6 +110,7 @@ final class Coordinator: ModelStepper {
             try context.dispatch.exchange(
                 sendCounts: tokensTo.map { $0 * dispatchLayout.recordBytes },
                 recvCounts: Array(repeating: 0, count: context.ranks), timeoutSeconds: context.timeoutSeconds,
+                phase: "the dispatch of layer \(layer)",
                 pack: { send, offsets in
                     rows.scalars.withUnsafeBufferPointer { rows in
                         packer.pack(plan, rows: rows, into: send, workerOffsets: workerOffsets(offsets))
@@ -125,7 +126,7 @@ final class Coordinator: ModelStepper {
             try context.combine.exchange(
                 sendCounts: Array(repeating: 0, count: context.ranks),
                 recvCounts: tokensTo.map { $0 * combineLayout.recordBytes }, timeoutSeconds: context.timeoutSeconds,
-                pack: { _, _ in },
+                phase: "the combine of layer \(layer)", pack: { _, _ in },
                 overlap: { try metrics.measure(.mlp, layer: layer) { try overlap() } })
             metrics.add(context.combine.lastEmulatedWait, to: .emulated, layer: layer)
             context.combine.withReceived { received in

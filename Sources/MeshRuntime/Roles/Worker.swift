@@ -70,13 +70,15 @@ final class Worker {
             }
             try context.dispatch.exchange(sendCounts: Array(repeating: 0, count: context.ranks),
                                           recvCounts: tokens.map { $0 * context.dispatchLayout.recordBytes },
-                                          timeoutSeconds: context.timeoutSeconds, pack: { _, _ in })
+                                          timeoutSeconds: context.timeoutSeconds, phase: "the dispatch of layer \(layer)",
+                                          pack: { _, _ in })
         }
         metrics.add(context.dispatch.lastEmulatedWait, to: .emulated, layer: layer)
         let sendBytes = tokens.map { $0 * context.combineLayout.recordBytes }
         let origin = ExpertCompute.Origin(rank: context.rank, layer: layer, recordsPerSource: tokens)
         try context.combine.exchange(sendCounts: sendBytes, recvCounts: Array(repeating: 0, count: context.ranks),
-                                     timeoutSeconds: context.timeoutSeconds, pack: { send, _ in
+                                     timeoutSeconds: context.timeoutSeconds, phase: "the combine of layer \(layer)",
+                                     pack: { send, _ in
             let rows = try metrics.measure(.experts, layer: layer) {
                 try context.dispatch.withReceived { received in
                     try compute.run(experts: experts[m], received: received, origin: origin, into: send)

@@ -53,6 +53,15 @@ struct Run: ParsableCommand {
             guard stepTimeout > 0 else { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
             loaded.runtime.stepTimeoutSeconds = stepTimeout
         }
+        // Files are written by rank 0 after the run: a folder that is not there is bad input now.
+        for (flag, path) in [("--output", io.output), ("--metrics", metrics), ("--trace", trace)] {
+            guard let path else { continue }
+            let folder = (path as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
+                throw CommandError(message: "\(flag) \(path): no folder \(folder)")
+            }
+        }
         var request = RunRequest(config: loaded, configPath: io.config)
         request.weightsPath = io.weights
         request.inputPath = io.input

@@ -11,6 +11,9 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let config = try ExpertMeshConfig.load(path: file)
+        if let hardware = config.hardware {
+            _ = try HardwareProfile.load(path: hardware)
+        }
         let m = config.model, c = config.cluster
         print("\(file): valid")
         print("  model: \(m.layers) layers (\(m.denseLayers) dense), hidden \(m.hidden), heads \(m.heads)/\(m.kvHeads), "
