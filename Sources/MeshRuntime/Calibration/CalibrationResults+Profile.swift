@@ -143,7 +143,7 @@ public struct ProfileRoundTripError: Error, CustomStringConvertible {
     public var detail: String
     public var description: String { "hardware profile round trip: \(detail)" }
 
-    /// Relative tolerance: the YAML holds 6 significant digits (`%.6g`).
+    /// Relative tolerance: the YAML holds 10 significant digits of each figure in its unit.
     static let tolerance = 1e-5
 
     /// Throws unless `read` matches `written`, numbers within ``tolerance``.
@@ -172,6 +172,19 @@ public struct ProfileRoundTripError: Error, CustomStringConvertible {
             expect(false, "all_to_all_efficiency")
         }
         expect(read.computeDType == written.computeDType, "compute_dtype")
+        expect(read.coresPerNode == written.coresPerNode, "cores_per_node")
+        switch (read.kernelEfficiency, written.kernelEfficiency) {
+        case (nil, nil): break
+        case (let r?, let w?): expect(close(r, w), "kernel_efficiency")
+        default: expect(false, "kernel_efficiency")
+        }
+        switch (read.gemmEfficiency, written.gemmEfficiency) {
+        case (nil, nil): break
+        case (.curve(let r)?, .curve(let w)?):
+            expect(r.count == w.count && zip(r, w).allSatisfy { close($0.bytes, $1.bytes) && close($0.efficiency, $1.efficiency) },
+                   "gemm_efficiency")
+        default: expect(false, "gemm_efficiency")
+        }
         if !problems.isEmpty {
             throw ProfileRoundTripError(detail: "read back with other values for \(problems.joined(separator: ", "))")
         }
