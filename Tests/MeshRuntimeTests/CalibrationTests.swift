@@ -31,7 +31,7 @@ import Testing
         }
     }
 
-    func results(layers: (measured: Double, predicted: Double)?) -> CalibrationResults {
+    func results(layers: LayerTiming?) -> CalibrationResults {
         let gemm = [
             GEMMPoint(tokens: 1, concurrentFlopsPerSecond: [2e9, 2e9], aloneFlopsPerSecond: 5e9),
             GEMMPoint(tokens: 64, concurrentFlopsPerSecond: [12e9, 14e9], aloneFlopsPerSecond: 25e9),
@@ -50,7 +50,9 @@ import Testing
     }
 
     @Test func theProfileTakesARankWithACoreOfItsOwnAndCurvesBelowIt() throws {
-        let profile = try results(layers: (measured: 0.1, predicted: 0.08)).profile()
+        // measured = roofline / 0.8 + 4 layers × 1 ms: 0.08 / 0.8 + 0.004 and 0.004 / 0.8 + 0.004.
+        let timing = LayerTiming(large: (measured: 0.104, predicted: 0.08), small: (measured: 0.009, predicted: 0.004), layers: 4)
+        let profile = try results(layers: timing).profile()
         // The best alone rate (25 GFLOP/s at 64 rows), not the largest n's, is the device's peak.
         #expect(profile.device.flopsPerSecond["fp32"] == 25e9)
         #expect(profile.device.memoryBytesPerSecond == 12e9)
@@ -59,6 +61,7 @@ import Testing
         #expect(abs((profile.gemmEfficiency?.at(1) ?? 0) - 0.2) < 1e-12)
         #expect(abs((profile.gemmEfficiency?.at(512) ?? 0) - 0.8) < 1e-12)
         #expect(abs((profile.kernelEfficiency ?? 0) - 0.8) < 1e-12)
+        #expect(abs((profile.layerOverheadSeconds ?? 0) - 1e-3) < 1e-12)
         // The link: the best busbw (at 64 KiB per peer), latency from the 8-byte ping-pong.
         let best = AllToAllPoint(bytesPerPeer: 65536, ranks: 4, iterations: 10, minSeconds: 4e-5, averageSeconds: 5e-5,
                                  maxSeconds: 6e-5).busBytesPerSecond
@@ -70,5 +73,6 @@ import Testing
 
     @Test func withoutALayerMeasurementThereIsNoKernelEfficiency() throws {
         #expect(try results(layers: nil).profile().kernelEfficiency == nil)
+        #expect(try results(layers: nil).profile().layerOverheadSeconds == nil)
     }
 }

@@ -240,7 +240,9 @@ public struct CostModel: Sendable {
         }
         let scores = 2 * 2 * t * keysPerQuery * q                    // QKᵀ and PV
         let activations = 6 * t * h * b
-        let attention = roof(projections + scores, weights + cacheBytes + activations, rows: t)
+        var attention = roof(projections + scores, weights + cacheBytes + activations, rows: t)
+        // The layer's fixed cost on a CPU rank (calibrated), counted with its attention.
+        attention.seconds += hw.layerOverheadSeconds ?? 0
         guard model.isMoE(layer) else {
             let ffn = Double(model.denseFFN)
             return LayerPrediction(layer: layer, moe: false, attention: attention, router: .zero,

@@ -3,7 +3,7 @@ import Yams
 
 extension HardwareProfile {
     static let rootKeys: Set = ["name", "device", "devices_per_node", "devices", "intra_node", "inter_node",
-                                "all_to_all_efficiency", "compute_dtype", "cores_per_node", "gemm_efficiency", "kernel_efficiency"]
+                                "all_to_all_efficiency", "compute_dtype", "cores_per_node", "gemm_efficiency", "kernel_efficiency", "layer_overhead"]
     static let deviceKeys: Set = ["name", "flops", "memory_bandwidth", "memory"]
     static let linkKeys: Set = ["bandwidth", "latency"]
 
@@ -94,6 +94,7 @@ extension HardwareProfile {
         profile.coresPerNode = try top["cores_per_node"]?.int(in: 1...1_000_000)
         profile.gemmEfficiency = gemmEfficiency
         profile.kernelEfficiency = try top["kernel_efficiency"]?.double(in: 0...1, openLower: true)
+        if let node = top["layer_overhead"] { profile.layerOverheadSeconds = try quantity(node, .time, positive: false) }
         return profile
     }
 
@@ -145,6 +146,7 @@ extension HardwareProfile {
         lines.append("compute_dtype: \(computeDType)")
         if let coresPerNode { lines.append("cores_per_node: \(coresPerNode)") }
         if let kernelEfficiency { lines.append("kernel_efficiency: \(g(kernelEfficiency))") }
+        if let layerOverheadSeconds { lines.append("layer_overhead: \(g(layerOverheadSeconds * 1e6)) us") }
         if case .curve(let points) = gemmEfficiency {
             lines.append("gemm_efficiency:")
             for point in points { lines.append("  - {rows: \(g(point.bytes)), efficiency: \(g(point.efficiency))}") }

@@ -91,6 +91,10 @@ public struct HardwareProfile: Sendable, Equatable {
     /// embedding, softmax, SiLU, gathers and copies) are counted; measured by `calibrate` for the
     /// runtime's own kernels. nil: 1.
     public var kernelEfficiency: Double?
+    /// A fixed cost per decoder layer on each rank that runs attention, whatever the batch: the
+    /// small kernels, allocations and bookkeeping a layer pays even for one token (CPU profiles;
+    /// measured by `calibrate`). nil: 0.
+    public var layerOverheadSeconds: Double?
 
     public init(name: String, device: Device, devicesPerNode: Int, devices: Int? = nil, intraNode: Link,
                 interNode: Link, allToAllEfficiency: Efficiency, computeDType: String) {

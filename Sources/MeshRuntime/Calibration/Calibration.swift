@@ -152,8 +152,9 @@ public enum Calibration {
             devicesPerNode: 1, intraNode: .init(bytesPerSecond: 1, latencySeconds: 0),
             interNode: .init(bytesPerSecond: 1, latencySeconds: 0), allToAllEfficiency: .constant(1), computeDType: "fp32"))
         if let layers {
-            session.say("", String(format: "# The model's forward pass, rank 0 alone (the reference's kernels): %.2f ms; the cost model's GEMM roofline: %.2f ms; kernel_efficiency %.3f",
-                                   layers.measured * 1e3, layers.predicted * 1e3, min(1, layers.predicted / layers.measured)))
+            session.say("", String(format: "# The model's prefill on rank 0 alone (the reference's kernels): %.2f ms at the config's batch, %.2f ms at 4 tokens; the cost model's GEMM roofline: %.2f and %.2f ms; kernel_efficiency %.3f, layer_overhead %.0f us",
+                                   layers.large.measured * 1e3, layers.small.measured * 1e3, layers.large.predicted * 1e3,
+                                   layers.small.predicted * 1e3, layers.kernelEfficiency, layers.layerOverheadSeconds * 1e6))
         }
         guard session.rank == 0, let memory else { return nil }
         guard memoryBytes > 0 else { throw CalibrationFailure("MemTotal not found in /proc/meminfo") }

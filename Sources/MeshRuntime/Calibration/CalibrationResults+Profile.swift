@@ -43,8 +43,9 @@ extension CalibrationResults {
         profile.gemmEfficiency = .curve(gemm.filter { $0.aloneFlopsPerSecond > 0 }.map {
             (bytes: Double($0.tokens), efficiency: min(1, $0.aloneFlopsPerSecond / best))
         })
-        if let layers = layerSeconds, layers.measured > 0 {
-            profile.kernelEfficiency = min(1, layers.predicted / layers.measured)
+        if let layers = layerSeconds, layers.large.measured > 0 {
+            profile.kernelEfficiency = layers.kernelEfficiency
+            profile.layerOverheadSeconds = layers.layerOverheadSeconds
         }
         return profile
     }
@@ -85,10 +86,12 @@ extension CalibrationResults {
             "  (bytes counted as STREAM does: 3 per element of triad, 2 of copy). GB/s per rank (mean, sum over ranks) | rank 0 alone:",
             "    triad: \(g(MemoryFigures.mean(memory.concurrentTriad), 1e9)), \(g(memory.concurrentTriad.reduce(0, +), 1e9)) | \(g(memory.aloneTriad, 1e9))",
             "    copy (memcpy): \(g(MemoryFigures.mean(memory.concurrentCopy), 1e9)), \(g(memory.concurrentCopy.reduce(0, +), 1e9)) | \(g(memory.aloneCopy, 1e9))",
-            "kernel_efficiency: the cost model's GEMM-roofline time for the config's prefill on one rank, over the time",
-            "  the single-process reference took for it on rank 0 alone"
-                + (layerSeconds.map { String(format: " (%.2f ms / %.2f ms)", $0.predicted * 1e3, $0.measured * 1e3) } ?? " (not measured: model too large)")
-                + ": the share of the GEMM rate whole layers reach.",
+            "kernel_efficiency, layer_overhead: the single-process reference's prefill on rank 0 alone, at the config's batch",
+            "  and at 4 tokens, against the cost model's GEMM roofline for one rank that does everything: the two points fit",
+            "  measured = roofline / kernel_efficiency + layers x layer_overhead"
+                + (layerSeconds.map { String(format: " (measured %.2f and %.2f ms, roofline %.2f and %.2f ms)",
+                                             $0.large.measured * 1e3, $0.small.measured * 1e3, $0.large.predicted * 1e3, $0.small.predicted * 1e3) }
+                   ?? " (not measured: model too large)") + ".",
             "device.memory: MemTotal of /proc/meminfo (\(g(Double(memoryBytes), 1e9)) GB) divided by \(ranks) ranks.",
             "",
         ]
@@ -173,6 +176,11 @@ public struct ProfileRoundTripError: Error, CustomStringConvertible {
         }
         expect(read.computeDType == written.computeDType, "compute_dtype")
         expect(read.coresPerNode == written.coresPerNode, "cores_per_node")
+        switch (read.layerOverheadSeconds, written.layerOverheadSeconds) {
+        case (nil, nil): break
+        case (let r?, let w?): expect(close(r, w) || abs(r - w) < 1e-9, "layer_overhead")
+        default: expect(false, "layer_overhead")
+        }
         switch (read.kernelEfficiency, written.kernelEfficiency) {
         case (nil, nil): break
         case (let r?, let w?): expect(close(r, w), "kernel_efficiency")

@@ -115,13 +115,13 @@ public struct CalibrationResults: Sendable {
     public var allToAll: [AllToAllPoint]
     public var gemm: [GEMMPoint]
     public var memory: MemoryFigures
-    /// The reference forward pass on rank 0 alone, and the cost model's prediction of it.
-    public var layerSeconds: (measured: Double, predicted: Double)?
+    /// The reference forward pass on rank 0 alone at two batches, and the cost model's predictions.
+    public var layerSeconds: LayerTiming?
 
     public init(ranks: Int, cpuModel: String, cores: Int, memoryBytes: Int, blasThreads: Int, optimized: Bool,
                 configPath: String, hidden: Int, expertFFN: Int, tokensPerExpert: Int, date: String,
                 pingPong: [PingPongPoint], allToAll: [AllToAllPoint], gemm: [GEMMPoint], memory: MemoryFigures,
-                layerSeconds: (measured: Double, predicted: Double)? = nil) {
+                layerSeconds: LayerTiming? = nil) {
         self.layerSeconds = layerSeconds
         self.ranks = ranks
         self.cpuModel = cpuModel
