@@ -10,7 +10,6 @@ import MeshTensor
 /// the reference.
 final class Coordinator: ModelStepper {
     let context: RunContext
-    let index: Int
     let layers: [DecoderLayer]
     let head: ModelHead
     let metrics: RankMetrics
@@ -19,7 +18,6 @@ final class Coordinator: ModelStepper {
 
     init(context: RunContext, index: Int, weights: ModelWeights, metrics: RankMetrics) {
         self.context = context
-        self.index = index
         self.layers = weights.layers.enumerated().map {
             DecoderLayer(model: weights.model, index: $0.offset, weights: $0.element!)
         }

@@ -7,7 +7,6 @@ import MeshModel
 /// experts over them (``ExpertCompute``), and sends back one row per token it received.
 final class Worker {
     let context: RunContext
-    let index: Int
     /// `experts[m]`: this worker's experts in MoE layer m, in local order (ascending global id).
     let experts: [[MLPWeights]]
     /// `localExperts[m]`: their global ids.
@@ -17,7 +16,6 @@ final class Worker {
 
     init(context: RunContext, index: Int, weights: ModelWeights, metrics: RankMetrics) {
         self.context = context
-        self.index = index
         let model = context.config.model
         let held = context.config.placement.experts.map { $0[index] }
         localExperts = held
