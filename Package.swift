@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C doors: each has exactly one Swift importer.
@@ -38,8 +40,14 @@ let package = Package(
             "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The load-test driver: sweeps launched through mpirun, points.csv, plots and the report.
+        .target(name: "MeshLoadTest", dependencies: [
+            "MeshCore", "MeshIO",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .executableTarget(name: "expertmesh", dependencies: [
-            "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime",
+            "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime", "MeshLoadTest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -49,6 +57,7 @@ let package = Package(
             "MeshTensor", .product(name: "Numerics", package: "swift-numerics"),
         ]),
         .testTarget(name: "MeshIOTests", dependencies: ["MeshIO"]),
+        .testTarget(name: "MeshLoadTestTests", dependencies: ["MeshLoadTest", "MeshCore", "MeshIO"]),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "MeshIO"]),
         .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor"]),
         .testTarget(name: "MeshModelTests", dependencies: [

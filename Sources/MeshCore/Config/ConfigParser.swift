@@ -20,8 +20,10 @@ struct ConfigParser {
 
     static let maxDimension = 1 << 20
 
-    mutating func parse(yaml: String) throws -> ExpertMeshConfig {
-        let top = try ConfigNode.document(yaml: yaml).mapping(allowed: Self.rootKeys)
+    mutating func parse(yaml: String, overrides: [ConfigOverride] = []) throws -> ExpertMeshConfig {
+        var document = try ConfigNode.document(yaml: yaml)
+        if !overrides.isEmpty { document = ConfigNode(try ConfigOverride.apply(overrides, to: document.node), path: "") }
+        let top = try document.mapping(allowed: Self.rootKeys)
         var config = ExpertMeshConfig()
         let modelNode = try top.required("model")
         (config.model, config.huggingFaceFolder) = try parseModel(modelNode)

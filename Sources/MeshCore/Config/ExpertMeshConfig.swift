@@ -21,7 +21,9 @@ public struct ExpertMeshConfig: Sendable, Equatable, Codable {
     /// Reads, parses and validates the config file at `path`.
     ///
     /// - Throws: ``ConfigError`` naming the file and the field.
-    public static func load(path: String) throws -> ExpertMeshConfig {
+    ///
+    /// - Parameter overrides: fields replaced before parsing (`--set`), checked like the file's own.
+    public static func load(path: String, overrides: [ConfigOverride] = []) throws -> ExpertMeshConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw ConfigError(.unreadable, file: path, path: "", expected: "a readable YAML file",
@@ -32,16 +34,17 @@ public struct ExpertMeshConfig: Sendable, Equatable, Codable {
         }
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            return try parse(yaml: text, baseDirectory: folder.isEmpty ? "." : folder)
+            return try parse(yaml: text, baseDirectory: folder.isEmpty ? "." : folder, overrides: overrides)
         } catch let error as ConfigError {
             throw error.inFile(path)
         }
     }
 
     /// Parses and validates YAML text; relative paths inside are resolved against `baseDirectory`.
-    public static func parse(yaml: String, baseDirectory: String = ".") throws -> ExpertMeshConfig {
+    public static func parse(yaml: String, baseDirectory: String = ".",
+                             overrides: [ConfigOverride] = []) throws -> ExpertMeshConfig {
         var parser = ConfigParser(baseDirectory: baseDirectory)
-        return try parser.parse(yaml: yaml)
+        return try parser.parse(yaml: yaml, overrides: overrides)
     }
 
     /// The same cluster and workload with another model, placement re-derived and re-checked.
