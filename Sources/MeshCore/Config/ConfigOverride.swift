@@ -49,17 +49,18 @@ public struct ConfigOverride: Sendable, Equatable, CustomStringConvertible {
         return root
     }
 
-    private static func set(_ value: Node, at keys: ArraySlice<String>, in node: Node, walked: [String]) throws -> Node {
+    private static func set(_ value: Node, at keys: ArraySlice<String>, in node: Node?, walked: [String]) throws -> Node {
         guard let key = keys.first else { return value }
         var mapping: Node.Mapping
         switch node {
-        case .mapping(let existing): mapping = existing
-        case .scalar where node.null != nil: mapping = Node.Mapping([])
-        default:
+        case .mapping(let existing)?: mapping = existing
+        case nil: mapping = Node.Mapping([])
+        case let other?:
             throw ConfigError(.wrongType, path: walked.joined(separator: "."), expected: "a mapping to set \(key) in",
-                              found: "\(node.scalar.map { "'\($0.string)'" } ?? "a list")")
+                              found: "\(other.scalar.map { "'\($0.string)'" } ?? "a list")")
         }
-        let child = mapping[key] ?? Node("~", Tag(.null))
+        // A key written with no value (`runtime:`) is null: it becomes a mapping like a missing one.
+        let child = mapping[key].flatMap { $0.null != nil ? nil : $0 }
         mapping[key] = try set(value, at: keys.dropFirst(), in: child, walked: walked + [key])
         return .mapping(mapping)
     }

@@ -11,7 +11,7 @@ struct ConfigParser {
         "rms_norm_eps", "rope_theta", "vocab", "tie_embeddings", "experts", "top_k", "expert_ffn",
         "shared_experts", "shared_ffn", "shared_expert_gate", "dense_layers", "dense_ffn", "router", "latent_cache_width",
     ]
-    static let routerKeys: Set = ["scoring", "normalize", "scale", "bias", "groups", "top_groups", "group_score"]
+    static let routerKeys: Set = ["scoring", "normalize", "scale", "bias", "groups", "top_groups", "group_score", "skew", "skew_seed"]
     static let clusterKeys: Set = ["coordinators", "workers", "nodes", "placement", "layout"]
     static let workerKeys: Set = ["worker", "experts", "per_layer"]
     static let workloadKeys: Set = ["mode", "sequences", "tokens", "steps", "seed"]
@@ -119,6 +119,8 @@ struct ConfigParser {
         }
         if let v = map["top_groups"] { router.topGroups = try v.int(in: 1...65_536) }
         if let v = map["group_score"] { router.groupScore = try v.choice(GroupScore.self, among: GroupScore.allCases) }
+        if let v = map["skew"] { router.skew = try v.double(in: 0...10) }
+        if let v = map["skew_seed"] { router.skewSeed = UInt64(try v.int(in: 0...Int.max)) }
     }
 
     // MARK: cluster

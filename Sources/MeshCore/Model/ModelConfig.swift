@@ -1,3 +1,4 @@
+import Foundation
 /// How a checkpoint names its tensors and shapes its MoE block.
 ///
 /// The families differ in tensor names (Mixtral's `block_sparse_moe.experts.{e}.w1`), in the shared
@@ -40,8 +41,24 @@ public struct RouterConfig: Sendable, Equatable, Codable {
     /// Groups kept per token before the top-k inside them.
     public var topGroups: Int = 1
     public var groupScore: GroupScore = .top2Sum
+    /// Routing skew on purpose, for load tests: the choice scores are multiplied by
+    /// `(r + 1)^-skew`, where r is the expert's popularity rank in a permutation drawn from
+    /// `skewSeed`, so expert popularity falls off roughly as Zipf(skew). Like `bias`, it changes
+    /// which experts are chosen, not their weights. 0 = off.
+    public var skew: Double = 0
+    public var skewSeed: UInt64 = 0
 
     public init() {}
+
+    /// The factor each expert's choice score is multiplied by (all 1 when `skew` is 0).
+    public func skewFactors(experts: Int) -> [Float] {
+        guard skew > 0 else { return Array(repeating: 1, count: experts) }
+        var generator = SplitMix64(seed: skewSeed, name: "router.skew")
+        let popularity = Array(0..<experts).shuffled(using: &generator)   // popularity[r] = expert of rank r
+        var factors = [Float](repeating: 1, count: experts)
+        for (rank, expert) in popularity.enumerated() { factors[expert] = Float(pow(Double(rank + 1), -skew)) }
+        return factors
+    }
 }
 
 /// The shape of the transformer: everything needed to allocate, name and run its tensors.

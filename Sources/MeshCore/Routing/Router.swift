@@ -30,17 +30,21 @@ public struct Routing: Sendable, Equatable {
 /// scores = softmax or sigmoid of the logits; the choice uses scores + bias (when a bias is
 /// configured, as DeepSeek-V3's auxiliary-loss-free balancing does) and, with groups, only the
 /// experts of the best `topGroups` groups; the weights use the unbiased scores, optionally
-/// renormalised over the k chosen, then multiplied by `scale`. Ties go to the lower index.
+/// renormalised over the k chosen, then multiplied by `scale`. Ties go to the lower index. A
+/// configured `skew` multiplies the choice scores by per-expert factors (load tests).
 public struct Router: Sendable {
     public let config: RouterConfig
     public let experts: Int
     public let topK: Int
+    /// `config.skewFactors`, nil when there is no skew.
+    let skewFactors: [Float]?
 
     public init(config: RouterConfig, experts: Int, topK: Int) {
         precondition(topK <= experts && experts % config.groups == 0)
         self.config = config
         self.experts = experts
         self.topK = topK
+        skewFactors = config.skew > 0 ? config.skewFactors(experts: experts) : nil
     }
 
     public init(model: ModelConfig) {
@@ -64,7 +68,7 @@ public struct Router: Sendable {
             case .softmax: softmaxInPlace(&scores)
             case .sigmoid: for e in 0..<experts { scores[e] = sigmoid(scores[e]) }
             }
-            for e in 0..<experts { choice[e] = scores[e] + (bias?[e] ?? 0) }
+            for e in 0..<experts { choice[e] = scores[e] * (skewFactors?[e] ?? 1) + (bias?[e] ?? 0) }
             if config.groups > 1 { maskGroups(&choice) }
             let top = MeshTensor.topK(choice, k: self.topK)
             var picked = top.map { scores[$0] }
