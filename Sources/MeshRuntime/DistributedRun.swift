@@ -16,6 +16,8 @@ public struct RunRequest: Sendable {
     public var outputKind: OutputKind = .hidden
     public var metricsPath: String?
     public var tracePath: String?
+    /// Where rank 0 writes the run's ``RunSummary`` as JSON.
+    public var summaryPath: String?
     public var mode: RunMode
     public var steps: Int
     /// Where rank 0 writes the summary table (standard output from the CLI); nil: no summary.
@@ -24,6 +26,8 @@ public struct RunRequest: Sendable {
     public var fault: Fault?
     /// Links to emulate: every exchange takes at least what this profile's links would.
     public var emulate: HardwareProfile?
+    /// Compute phases take this many times their real time (≥ 1): a slower device, emulated.
+    public var computeSlowdown: Double = 1
 
     public init(config: ExpertMeshConfig, configPath: String) {
         self.config = config
@@ -145,6 +149,7 @@ final class RunSession {
                                                 override: config.runtime.blasThreads))
         metrics = RankMetrics(layers: config.model.layers, ranks: world.size, moeLayers: config.model.moeLayers.count,
                               experts: config.model.experts, recordSpans: request.tracePath != nil)
+        metrics.computeSlowdown = request.computeSlowdown
         let source = try WeightFiles.source(path: request.weightsPath ?? config.weights.path, seed: config.weights.seed)
         switch role {
         case .coordinator(let c):
@@ -223,6 +228,7 @@ final class RunSession {
         }
         if let path = request.metricsPath { try report.writeMetrics(to: path) }
         if let path = request.tracePath { try report.writeTrace(to: path) }
+        if let path = request.summaryPath { try report.writeSummary(to: path) }
         request.summary?(report.summary())
         return report
     }

@@ -42,3 +42,38 @@ public struct PredictionRequest: Sendable {
         layout = config.cluster.layout
     }
 }
+
+extension PredictionRequest {
+    /// The busiest worker's expected tokens over the mean under the config's routing skew
+    /// (`model.router.skew`), for the first MoE layer's placement; 1 without skew.
+    ///
+    /// Each expert's share of the k choices per token is taken in proportion to its skew factor
+    /// `(r + 1)^-skew`, capped at one choice per token (a token picks k distinct experts), the
+    /// excess spread over the others in proportion; a worker's load is the sum over its experts.
+    /// An estimate: the router multiplies scores, not probabilities, so the real skew is milder
+    /// at small exponents; the load-test report puts the measured imbalance beside it.
+    public static func expectedImbalance(_ config: ExpertMeshConfig) -> Double {
+        let model = config.model
+        guard model.router.skew > 0, let held = config.placement.experts.first, !held.isEmpty else { return 1 }
+        let factors = model.router.skewFactors(experts: model.experts).map(Double.init)
+        let k = Double(model.topK)
+        var share = Array(repeating: 0.0, count: model.experts)
+        var capped = Set<Int>()
+        // Water-filling: give k choices in proportion to the factors, capping any expert at 1.
+        while true {
+            let free = (0..<model.experts).filter { !capped.contains($0) }
+            let remaining = k - Double(capped.count)
+            let total = free.reduce(0) { $0 + factors[$1] }
+            guard total > 0 else { break }
+            var changed = false
+            for e in free {
+                share[e] = remaining * factors[e] / total
+                if share[e] > 1 { share[e] = 1; capped.insert(e); changed = true }
+            }
+            if !changed { break }
+        }
+        let loads = held.map { $0.reduce(0) { $0 + share[$1] } }
+        let mean = loads.reduce(0, +) / Double(loads.count)
+        return mean > 0 ? (loads.max() ?? 0) / mean : 1
+    }
+}

@@ -1,8 +1,8 @@
 /// Quantities with units, as written in hardware profiles: `160 GB/s`, `400 Gbit/s`, `3 us`,
 /// `989 TFLOP/s`, `80 GB`. A bare number is taken in the base unit (bytes/s, seconds, FLOP/s,
 /// bytes). Decimal prefixes (k, M, G, T, P = 10³…10¹⁵) and binary ones (Ki, Mi, Gi, Ti = 2¹⁰…2⁴⁰).
-enum Units {
-    enum Kind: String {
+public enum Units {
+    public enum Kind: String, Sendable {
         case bandwidth = "a bandwidth such as 160 GB/s or 400 Gbit/s"
         case time = "a time such as 3 us or 1.5 ms"
         case flops = "a rate such as 989 TFLOP/s"
@@ -11,7 +11,7 @@ enum Units {
     }
 
     /// Parses `text` as a quantity of `kind`, in base units; nil when it does not parse.
-    static func parse(_ text: String, as kind: Kind) -> Double? {
+    public static func parse(_ text: String, as kind: Kind) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         var numberEnd = trimmed.startIndex
         for index in trimmed.indices {

@@ -27,6 +27,9 @@ public enum LayerPhase: Int, CaseIterable, Sendable {
     /// it is also inside the dispatch, combine or wait time of the same layer.
     case emulated
 
+    /// Whether the phase is computation a slower device would stretch.
+    var isCompute: Bool { self == .attention || self == .router || self == .experts || self == .mlp }
+
     /// The name as a JSON key.
     public var key: String { name.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_") }
 
@@ -101,6 +104,9 @@ final class RankMetrics {
     private(set) var spans: [Span] = []
     let recordSpans: Bool
     private var stepStart = 0.0
+    /// Compute phases are stretched to this many times their real time (an emulated slower
+    /// device, `run --emulate-device`); 1 = off.
+    var computeSlowdown = 1.0
 
     init(layers: Int, ranks: Int, moeLayers: Int, experts: Int, recordSpans: Bool) {
         self.layers = layers
@@ -127,7 +133,11 @@ final class RankMetrics {
     func measure<R>(_ phase: LayerPhase, layer: Int, _ body: () throws -> R) rethrows -> R {
         let start = monotonicSeconds()
         defer {
-            let end = monotonicSeconds()
+            var end = monotonicSeconds()
+            if computeSlowdown > 1, phase.isCompute {
+                end = start + (end - start) * computeSlowdown
+                _ = waitUntil(end)
+            }
             steps[steps.count - 1].times[layer][phase.rawValue] += end - start
             if recordSpans { spans.append(Span(start: start, end: end, phase: phase, layer: layer)) }
         }

@@ -178,6 +178,41 @@ struct RunReport {
 
     // MARK: files
 
+    /// The run reduced to the figures a sweep plots (`run --summary`).
+    func runSummary() -> RunSummary {
+        let m = config.model
+        let measured = measuredSteps
+        func coordinator(_ phase: LayerPhase) -> Double {
+            Self.median(measured.map { s in (0..<m.layers).reduce(0) { $0 + time(0, s, layer: $1, phase) } })
+        }
+        func slowestWorker(_ phase: LayerPhase) -> Double {
+            workerRanks.map { w in Self.median(measured.map { s in (0..<m.layers).reduce(0) { $0 + time(w, s, layer: $1, phase) } }) }.max() ?? 0
+        }
+        let dispatch = Self.median(measured.map { s in coordinatorRanks.reduce(0) { $0 + steps[$1][s].dispatchBytes } })
+        let combine = Self.median(measured.map { s in workerRanks.reduce(0) { $0 + steps[$1][s].combineBytes } })
+        let exchangeSeconds = coordinator(.dispatch) + coordinator(.combine)
+        var perExpert = Array(repeating: 0.0, count: m.experts)
+        for s in measured { for (e, n) in rowsPerExpert(s).enumerated() { perExpert[e] += n } }
+        let stepSeconds = Self.median(measured.map(seconds))
+        let tokensPerStep = Self.median(measured.map(tokens))
+        return RunSummary(mode: request.mode.rawValue, steps: measured.count, tokensPerStep: tokensPerStep,
+                          stepSeconds: stepSeconds, tokensPerSecond: medianTokensPerSecond,
+                          attentionSeconds: coordinator(.attention), routerSeconds: coordinator(.router),
+                          dispatchSeconds: coordinator(.dispatch), combineSeconds: coordinator(.combine),
+                          sharedSeconds: coordinator(.mlp), emulatedSeconds: coordinator(.emulated),
+                          expertsSeconds: slowestWorker(.experts), waitSeconds: slowestWorker(.wait),
+                          dispatchBytes: dispatch, combineBytes: combine,
+                          exchangeBytesPerSecond: exchangeSeconds > 0 ? (dispatch + combine) / exchangeSeconds : 0,
+                          imbalance: Self.median(measured.map { Self.imbalance(tokensPerWorker($0)) }),
+                          tokensPerExpert: perExpert)
+    }
+
+    func writeSummary(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(runSummary()), to: path)
+    }
+
     /// One JSON object per step.
     func writeMetrics(to path: String) throws {
         var text = ""

@@ -25,12 +25,15 @@ struct ModelIOOptions: ParsableArguments {
     @Option(help: "Steps: decode tokens per sequence (and prefill repetitions for run) (default: the config's).")
     var steps: Int?
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Replace a config field before it is checked, e.g. --set cluster.workers=2 (repeatable).", valueName: "FIELD.PATH=VALUE"))
+    var overrides: [String] = []
+
     /// The config, checked against these options.
     func load() throws -> (ExpertMeshConfig, OutputKind, RunMode) {
         guard let kind = OutputKind(rawValue: outputKind) else {
             throw CommandError(message: "--output-kind: expected one of \(OutputKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(outputKind)'")
         }
-        let loaded = try ExpertMeshConfig.load(path: config)
+        let loaded = try ExpertMeshConfig.load(path: config, overrides: try overrides.map(ConfigOverride.init(parsing:)))
         if kind != .hidden, !loaded.model.hasEmbedding {
             throw CommandError(message: "--output-kind \(kind.rawValue) needs a model with a vocabulary (model.vocab > 0)")
         }

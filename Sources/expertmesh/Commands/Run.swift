@@ -29,6 +29,12 @@ struct Run: ParsableCommand {
     @Option(help: "Emulate a hardware profile's links: each exchange takes at least what they would for the bytes sent.")
     var emulate: String?
 
+    @Flag(help: "With --emulate: also stretch every compute phase to the profile's device, when it is slower than this machine's (the config's hardware profile).")
+    var emulateDevice = false
+
+    @Option(help: "Write the run's medians (step time, phases, bytes, imbalance) as JSON to this file.")
+    var summary: String?
+
     @Flag(help: "Do not print the summary table.")
     var quiet = false
 
@@ -54,7 +60,7 @@ struct Run: ParsableCommand {
             loaded.runtime.stepTimeoutSeconds = stepTimeout
         }
         // Files are written by rank 0 after the run: a folder that is not there is bad input now.
-        for (flag, path) in [("--output", io.output), ("--metrics", metrics), ("--trace", trace)] {
+        for (flag, path) in [("--output", io.output), ("--metrics", metrics), ("--trace", trace), ("--summary", summary)] {
             guard let path else { continue }
             let folder = (path as NSString).deletingLastPathComponent
             var isFolder: ObjCBool = false
@@ -69,10 +75,17 @@ struct Run: ParsableCommand {
         request.outputKind = kind
         request.metricsPath = metrics
         request.tracePath = trace
+        request.summaryPath = summary
         request.mode = mode
         if let steps = io.steps { request.steps = steps }
         if !quiet { request.summary = { print($0) } }
-        if let emulate { request.emulate = try HardwareProfile.load(path: emulate) }
+        if let emulate {
+            let profile = try HardwareProfile.load(path: emulate)
+            request.emulate = profile
+            if emulateDevice { request.computeSlowdown = try Self.slowdown(emulating: profile, path: emulate, config: loaded, configPath: io.config) }
+        } else if emulateDevice {
+            throw CommandError(message: "--emulate-device: needs --emulate PROFILE")
+        }
         if let injectFault {
             guard let fault = Fault(injectFault) else {
                 throw CommandError(message: "--inject-fault: expected stall:RANK, corrupt:RANK or kill:RANK, found '\(injectFault)'")
@@ -81,5 +94,19 @@ struct Run: ParsableCommand {
         }
         let status = DistributedRun.main(request)
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// How many times slower than this machine the emulated profile's device is (at least 1).
+    ///
+    /// This machine's speed is the config's hardware profile (`expertmesh calibrate` writes it).
+    static func slowdown(emulating profile: HardwareProfile, path: String, config: ExpertMeshConfig, configPath: String) throws -> Double {
+        guard let localPath = config.hardware else {
+            throw CommandError(message: "--emulate-device: \(configPath) has no `hardware:` profile of this machine to compare \(path) with")
+        }
+        let local = try HardwareProfile.load(path: localPath)
+        guard profile.peakFlopsPerSecond > 0 else {
+            throw CommandError(message: "--emulate-device: \(path): device.flops has no \(profile.computeDType) rate")
+        }
+        return max(1, local.peakFlopsPerSecond / profile.peakFlopsPerSecond)
     }
 }
