@@ -39,6 +39,8 @@ public struct PointRecord: Codable, Sendable, Equatable {
     public var skew: Double
     /// Offered load of a serving point, requests per second.
     public var offeredRequestsPerSecond: Double?
+    /// OpenBLAS threads per rank (`runtime.blas_threads`; nil: one per rank's share of the cores).
+    public var blasThreads: Int?
 
     // MARK: measured (median over steps, then over nothing else: one run per row)
 

@@ -9,14 +9,18 @@ struct ExpertMesh: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "expertmesh",
         abstract: "Run Mixture-of-Experts models with experts spread over MPI ranks, and measure them.",
-        subcommands: [Validate.self, Reference.self, Run.self, BenchCommand.self, Predict.self, SaveWeights.self, Compare.self, MPICheck.self, Calibrate.self])
+        subcommands: [Validate.self, Reference.self, Run.self, BenchCommand.self, Predict.self, SaveWeights.self, Compare.self, MPICheck.self, Calibrate.self, LoadTestCommand.self])
 
     /// Bad input of any kind exits with status 2 and one line on standard error.
-    static func main() {
+    static func main() async {
         LoggingSystem.bootstrap { _ in OneLineLogHandler() }
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let error as any InputError {
             fail(error.description)
         } catch let error as CommandError {

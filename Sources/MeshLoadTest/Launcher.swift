@@ -1,0 +1,143 @@
+import Foundation
+import MeshIO
+import Subprocess
+import Synchronization
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Starts one point as an mpirun job, with a deadline, its output in files of the point's folder.
+///
+/// mpirun runs in a process group of its own, so that a timeout or an interrupted sweep ends the
+/// job and every rank it started (`SIGTERM` to the group, then `SIGKILL`), and nothing is left
+/// behind. Arguments are passed as an array: no shell ever sees them.
+public struct Launcher: Sendable {
+    /// The mpirun to use (found on the PATH).
+    public let mpirun: String
+    /// The `expertmesh` executable the ranks run.
+    public let executable: String
+    /// `--hostfile` for a real (or namespaced) cluster; nil: every rank on this machine.
+    public var hostfile: String?
+    /// More mpirun arguments, given as they are (`--mpirun-arg`).
+    public var extraArguments: [String] = []
+    /// Seconds a point may take before its job is ended.
+    public var timeoutSeconds: Double = 600
+
+    /// Finds mpirun on the PATH and this process's own executable.
+    ///
+    /// - Throws: ``SweepError`` saying how to install Open MPI when mpirun is missing.
+    public init(executable: String? = nil) throws {
+        guard let found = Self.which("mpirun") else {
+            throw SweepError("mpirun not found on the PATH: install Open MPI with `apt-get install -y openmpi-bin libopenmpi-dev` (Scripts/run.sh does)")
+        }
+        mpirun = found
+        self.executable = executable ?? Self.ownExecutable()
+    }
+
+    /// The absolute path of a command on the PATH, if any.
+    public static func which(_ command: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/\(command)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// This process's executable, from /proc/self/exe (else argv[0]).
+    static func ownExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// The whole command line of a job of `ranks` ranks running `arguments`.
+    public func commandLine(ranks: Int, blasThreads: Int?, arguments: [String]) -> [String] {
+        var line = [mpirun]
+        if geteuid() == 0 { line.append("--allow-run-as-root") }
+        if let hostfile {
+            line += ["--hostfile", hostfile]
+        } else {
+            // One machine: more ranks than cores is the point of a 2-core sweep.
+            line += ["--oversubscribe", "--bind-to", "none"]
+        }
+        // OpenBLAS threads per rank: the config's, else one (ranks share the cores).
+        line += ["-x", "OPENBLAS_NUM_THREADS=\(blasThreads ?? 1)"]
+        line += extraArguments
+        line += ["-np", String(ranks), executable] + arguments
+        return line
+    }
+
+    /// How a job ended.
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var timedOut: Bool
+        public var seconds: Double
+        /// The job's error: its first line that says `error`, else its last line of standard error.
+        public var errorLine: String?
+    }
+
+    /// Runs `commandLine` with standard output and error in `stdout.txt` and `stderr.txt` of `folder`.
+    public func run(_ commandLine: [String], folder: String) async throws -> Outcome {
+        let outPath = (folder as NSString).appendingPathComponent("stdout.txt")
+        let errPath = (folder as NSString).appendingPathComponent("stderr.txt")
+        let out = try FileDescriptor.open(FilePath(outPath), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        let err = try FileDescriptor.open(FilePath(errPath), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        options.teardownSequence = [.send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: .seconds(3))]
+        let configuration = Configuration(executable: .path(FilePath(commandLine[0])), arguments: Arguments(Array(commandLine.dropFirst())),
+                                          environment: .inherit, platformOptions: options)
+        let start = Date()
+        let timeout = timeoutSeconds
+        let status: Int32?
+        status = try await withThrowingTaskGroup(of: Int32?.self) { group in
+            group.addTask {
+                let result = try await Subprocess.run(configuration, input: .none,
+                                                      output: .fileDescriptor(out, closeAfterSpawningProcess: true),
+                                                      error: .fileDescriptor(err, closeAfterSpawningProcess: true)) { execution in
+                    RunningJob.current.withLock { $0 = execution.processIdentifier.value }
+                }
+                RunningJob.current.withLock { $0 = nil }
+                switch result.terminationStatus {
+                case .exited(let code): return code
+                case .signaled(let signal): return 128 + signal
+                }
+            }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                return nil
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let text = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        guard let status else {
+            return Outcome(status: -1, timedOut: true, seconds: seconds,
+                           errorLine: String(format: "timed out after %.0f s (--point-timeout); the job was ended", timeout))
+        }
+        return Outcome(status: status, timedOut: false, seconds: seconds, errorLine: status == 0 ? nil : Self.errorLine(text))
+    }
+
+    /// The line of a job's standard error that says what went wrong.
+    static func errorLine(_ text: String) -> String? {
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return (lines.first { $0.contains("error:") } ?? lines.first { $0.lowercased().contains("error") } ?? lines.last)
+    }
+}
+
+/// The job running now, so that an interrupted sweep can end it.
+public enum RunningJob {
+    static let current = Mutex<Int32?>(nil)
+
+    /// Ends the running job's process group, if a job is running (from a signal handler's queue).
+    public static func terminate() {
+        if let pid = current.withLock({ $0 }) {
+            kill(-pid, SIGTERM)
+            usleep(500_000)
+            kill(-pid, SIGKILL)
+        }
+    }
+}

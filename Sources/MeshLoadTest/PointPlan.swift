@@ -1,0 +1,215 @@
+import Foundation
+import MeshCore
+
+/// What every point of a sweep shares: the base config, profiles and launch settings.
+public struct SweepBase: Sendable {
+    public var configPath: String
+    /// The base config, as loaded without overrides.
+    public var config: ExpertMeshConfig
+    /// The profile predictions use: `--hardware`, else the config's `hardware`.
+    public var hardware: HardwareProfile?
+    public var hardwarePath: String?
+    /// Links (and, with `flops` swept, the device) to emulate in measured runs.
+    public var emulate: HardwareProfile?
+    public var emulatePath: String?
+    /// Steps per point (the config's when nil).
+    public var steps: Int?
+    /// Serving points: requests per point, output tokens per request, batch cap.
+    public var requests = 32
+    public var outputTokens = 16
+    public var maxBatchTokens = 512
+    public var modelOnly = false
+
+    public init(configPath: String, config: ExpertMeshConfig) {
+        self.configPath = configPath
+        self.config = config
+    }
+}
+
+/// One point made concrete: its config overrides, its profiles, its prediction, and the
+/// arguments of the `expertmesh` command that measures it.
+public struct PointPlan: Sendable {
+    public let point: SweepPoint
+    public let label: String
+    public let overrides: [ConfigOverride]
+    /// The base config with the overrides, validated.
+    public let config: ExpertMeshConfig
+    /// The links and device to emulate, when the point has any.
+    public let emulate: HardwareProfile?
+    /// Whether compute is slowed to the emulated device (a `flops` point).
+    public let emulateDevice: Bool
+    /// The profile the prediction uses.
+    public let predictionProfile: HardwareProfile?
+    /// Offered requests per second of a serving point.
+    public let rate: Double?
+    public let base: SweepBase
+
+    public var ranks: Int { config.cluster.ranks }
+
+    /// Builds and checks the plan of `point`; every problem is a ``SweepError`` naming the point.
+    public init(point: SweepPoint, spec: SweepSpec, base: SweepBase) throws {
+        self.point = point
+        self.base = base
+        label = point.label(spec)
+        var overrides: [ConfigOverride] = []
+        func set(_ path: String, _ value: String) { overrides.append(ConfigOverride(path: path.split(separator: ".").map(String.init), value: value)) }
+        let v = point.values
+        if let x = v[.workers] { set("cluster.workers", x) }
+        if let x = v[.coordinators] { set("cluster.coordinators", x) }
+        if let x = v[.tokens] { set("workload.tokens", x) }
+        if let x = v[.sequences] { set("workload.sequences", x) }
+        if let x = v[.mode] { set("workload.mode", x) }
+        if let x = v[.topk] { set("model.top_k", x) }
+        if let x = v[.experts] { set("model.experts", x) }
+        if let x = v[.hidden] { set("model.hidden", x) }
+        if let x = v[.skew] { set("model.router.skew", x) }
+        if let x = v[.threads] { set("runtime.blas_threads", x) }
+        if let x = v[.wire] {
+            set("runtime.dispatch_dtype", x)
+            set("runtime.combine_dtype", x == "fp8" ? "bf16" : x)
+        }
+        if let steps = base.steps { set("workload.steps", String(steps)) }
+        if spec.scaling == .weak, let x = v[.workers], let workers = Int(x),
+           let first = spec.axes.first(where: { $0.axis == .workers })?.values.first.flatMap(Int.init) {
+            let scaled = base.config.workload.sequences * workers
+            guard scaled % first == 0 else {
+                throw SweepError("point \(point.index) (\(label)): --scaling weak: \(base.config.workload.sequences) sequences × \(workers) / \(first) workers is not whole; pick worker counts that are multiples of the first")
+            }
+            set("workload.sequences", String(scaled / first))
+        }
+        self.overrides = overrides
+        do {
+            config = try ExpertMeshConfig.load(path: base.configPath, overrides: overrides)
+        } catch let error as ConfigError {
+            var error = error
+            error.file = nil
+            throw SweepError("point \(point.index) (\(label)): \(base.configPath): \(error)")
+        }
+        rate = v[.rate].flatMap(Double.init)
+
+        // Hardware: the emulated links and device of measured runs; the profile predictions use.
+        let hardwareAxes = spec.axes.map(\.axis).filter(\.isHardware)
+        if base.modelOnly {
+            guard var profile = base.hardware else {
+                throw SweepError("--model-only: needs a hardware profile (--hardware, or `hardware:` in \(base.configPath))")
+            }
+            Self.apply(v, to: &profile)
+            emulate = nil
+            emulateDevice = false
+            predictionProfile = profile
+        } else {
+            if !hardwareAxes.isEmpty, base.emulate == nil {
+                throw SweepError("--sweep \(hardwareAxes[0].rawValue): measured runs emulate it: give --emulate PROFILE (the links and device it changes), or use --model-only")
+            }
+            if var profile = base.emulate {
+                Self.apply(v, to: &profile)
+                emulate = profile
+                if let devices = profile.devices, config.cluster.ranks > devices {
+                    throw SweepError("point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but \(base.emulatePath ?? "the emulated profile") has \(devices) devices")
+                }
+            } else {
+                emulate = nil
+            }
+            emulateDevice = v[.flops] != nil
+            let emulated = emulate, device = v[.flops] != nil
+            predictionProfile = base.hardware.map { Self.measuredProfile(local: $0, emulate: emulated, device: device) }
+        }
+        if rate != nil, config.workload.mode == .decode, v[.mode] != nil {
+            throw SweepError("point \(point.index) (\(label)): a rate point serves requests (prefill then decode); do not sweep mode with rate")
+        }
+        if let rate, rate > 0, base.maxBatchTokens < config.workload.tokens {
+            throw SweepError("point \(point.index) (\(label)): prompts of \(config.workload.tokens) tokens do not fit --max-batch-tokens \(base.maxBatchTokens)")
+        }
+    }
+
+    /// `profile` with the point's hardware axes applied: the inter-node link's bandwidth and
+    /// latency, the device's FLOP/s in the compute dtype.
+    static func apply(_ values: [SweepAxis: String], to profile: inout HardwareProfile) {
+        if let x = values[.bandwidth], let bits = SweepSpec.bitsPerSecond(x) {
+            profile.interNode.bytesPerSecond = bits / 8
+            // With one device per node the intra-node link carries nothing; with more it keeps its own rate.
+        }
+        if let x = values[.latency], let seconds = SweepSpec.seconds(x) { profile.interNode.latencySeconds = seconds }
+        if let x = values[.flops], let flops = SweepSpec.flopsPerSecond(x) {
+            let dtype = profile.computeDType
+            profile.device.flopsPerSecond[dtype] = flops
+        }
+    }
+
+    /// The profile that describes a measured run on this machine: its device (and fixed costs),
+    /// with the emulated links in place of its own, and the emulated device's FLOP/s when slower.
+    static func measuredProfile(local: HardwareProfile, emulate: HardwareProfile?, device: Bool) -> HardwareProfile {
+        guard let emulate else { return local }
+        var profile = local
+        profile.name = "\(local.name) with the links of \(emulate.name)"
+        profile.interNode = emulate.interNode
+        profile.intraNode = emulate.intraNode
+        profile.devicesPerNode = emulate.devicesPerNode
+        profile.allToAllEfficiency = emulate.allToAllEfficiency
+        if device {
+            let slower = min(local.peakFlopsPerSecond, emulate.peakFlopsPerSecond)
+            profile.device.flopsPerSecond[profile.computeDType] = slower
+        }
+        return profile
+    }
+
+    /// The cost model's prediction for this point, or nil without a profile.
+    public func predict() -> PointRecord.Predicted? {
+        guard let profile = predictionProfile else { return nil }
+        var request = PredictionRequest(config: config, hardware: profile)
+        request.imbalance = PredictionRequest.expectedImbalance(config)
+        guard let prediction = try? CostModel(request).predict() else { return nil }
+        func component(_ prefix: String) -> Double {
+            prediction.components.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + $1.seconds }
+        }
+        return PointRecord.Predicted(stepSeconds: prediction.stepSeconds, tokensPerSecond: prediction.tokensPerSecond,
+                                     attentionSeconds: component("attention") + component("router") + component("LM head"),
+                                     sharedSeconds: component("shared"), expertsSeconds: component("routed"),
+                                     dispatchSeconds: component("dispatch"), combineSeconds: component("combine"),
+                                     bottleneck: prediction.bottleneck, imbalance: request.imbalance)
+    }
+
+    /// The record of this point before it runs: its settings.
+    public func record(status: PointRecord.Status) -> PointRecord {
+        let c = config
+        var record = PointRecord(index: point.index, axes: point.axesByName, repetition: point.repetition, status: status,
+                                 coordinators: c.cluster.coordinators, workers: c.cluster.workers,
+                                 sequences: c.workload.sequences, tokens: c.workload.tokens,
+                                 mode: rate != nil ? "serve" : c.workload.mode.rawValue, topK: c.model.topK,
+                                 experts: c.model.experts, hidden: c.model.hidden,
+                                 dispatchDType: c.runtime.dispatchDType.rawValue, combineDType: c.runtime.combineDType.rawValue,
+                                 skew: c.model.router.skew)
+        let links = emulate ?? (base.modelOnly ? predictionProfile : nil)
+        record.linkBitsPerSecond = links.map { $0.interNode.bytesPerSecond * 8 }
+        record.linkLatencySeconds = links.map(\.interNode.latencySeconds)
+        record.deviceFlopsPerSecond = (emulateDevice ? emulate : predictionProfile)?.peakFlopsPerSecond
+        record.offeredRequestsPerSecond = rate
+        record.blasThreads = c.runtime.blasThreads
+        return record
+    }
+
+    /// Arguments of `expertmesh` (after the executable) that measure this point.
+    ///
+    /// - Parameters:
+    ///   - folder: the point's own folder, for its summary and emulated profile.
+    public func arguments(folder: String, stepTimeout: Double?) -> [String] {
+        var args = [rate == nil ? "run" : "serve", "--config", base.configPath]
+        for override in overrides { args += ["--set", override.description] }
+        if let emulate = emulatePath(folder: folder) {
+            args += ["--emulate", emulate]
+            if emulateDevice { args.append("--emulate-device") }
+        }
+        if let stepTimeout { args += ["--step-timeout", String(stepTimeout)] }
+        if let rate {
+            args += ["--rate", String(rate), "--requests", String(base.requests), "--output-tokens", String(base.outputTokens),
+                     "--max-batch-tokens", String(base.maxBatchTokens)]
+        }
+        args += ["--summary", (folder as NSString).appendingPathComponent("summary.json"), "--quiet"]
+        return args
+    }
+
+    /// Where the point's emulated profile is written, when it has one.
+    public func emulatePath(folder: String) -> String? {
+        emulate == nil ? nil : (folder as NSString).appendingPathComponent("emulate.yaml")
+    }
+}

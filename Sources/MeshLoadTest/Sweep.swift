@@ -1,0 +1,246 @@
+import Foundation
+import MeshCore
+import MeshIO
+import Yams
+
+/// A problem with a sweep as asked for: an axis, a value, a sweep file or the result folder.
+///
+/// Reported before anything is launched, as one line with exit status 2.
+public struct SweepError: InputError, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// What a sweep can vary. Each axis becomes config overrides, a hardware profile change or a
+/// launch option of every point (Docs/LoadTesting.md lists them with their units).
+public enum SweepAxis: String, CaseIterable, Sendable, Codable {
+    /// Worker ranks (`cluster.workers`); with `--scaling weak` the sequences grow with them.
+    case workers
+    /// Coordinator ranks (`cluster.coordinators`).
+    case coordinators
+    /// Tokens per sequence (`workload.tokens`): the prompt in prefill, the context in decode.
+    case tokens
+    /// Sequences per step (`workload.sequences`).
+    case sequences
+    /// prefill or decode (`workload.mode`).
+    case mode
+    /// Experts per token (`model.top_k`).
+    case topk
+    /// Routed experts (`model.experts`).
+    case experts
+    /// Hidden size (`model.hidden`).
+    case hidden
+    /// Wire format: fp32, bf16 or fp8 dispatch (fp8 dispatch combines in bf16, as DeepSeek-V3 does).
+    case wire
+    /// Emulated link bandwidth between nodes (a number is Gbit/s; units like `10Gbit/s` or `2GB/s`).
+    case bandwidth
+    /// Emulated link latency between nodes (a number is µs; units like `50us`).
+    case latency
+    /// Emulated device FLOP/s (a number is GFLOP/s; units like `10GFLOP/s`).
+    case flops
+    /// Zipf exponent of routing skew (`model.router.skew`; 0 = the router's own choices).
+    case skew
+    /// Offered load of an open-loop serving point, requests per second (runs `serve`).
+    case rate
+    /// OpenBLAS threads per rank (`runtime.blas_threads`).
+    case threads
+
+    /// Whether the axis changes the emulated hardware rather than the config.
+    public var isHardware: Bool { self == .bandwidth || self == .latency || self == .flops }
+}
+
+/// How the `workers` axis scales the work.
+public enum Scaling: String, Sendable, Codable, CaseIterable {
+    /// The same tokens per step at every worker count.
+    case strong
+    /// Tokens per step in proportion to workers: sequences × workers / the first worker count.
+    case weak
+}
+
+/// The axes of a sweep with their values, in the order given, and its repetitions.
+public struct SweepSpec: Sendable, Equatable, Codable {
+    public struct Axis: Sendable, Equatable, Codable {
+        public var axis: SweepAxis
+        /// The values as written, each checked by ``SweepSpec/validate(_:_:)``.
+        public var values: [String]
+    }
+
+    public var axes: [Axis]
+    public var repeats: Int
+    public var scaling: Scaling
+
+    public init(axes: [Axis], repeats: Int = 1, scaling: Scaling = .strong) throws {
+        self.axes = axes
+        self.repeats = repeats
+        self.scaling = scaling
+        try check()
+    }
+
+    /// Parses `--sweep AXIS=V1,V2,...` arguments.
+    public static func parse(sweeps: [String], repeats: Int, scaling: Scaling) throws -> SweepSpec {
+        var axes: [Axis] = []
+        for text in sweeps {
+            guard let equals = text.firstIndex(of: "=") else {
+                throw SweepError("--sweep \(text): expected AXIS=VALUE,VALUE,... (axes: \(Self.axisNames))")
+            }
+            let name = text[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            let values = text[text.index(after: equals)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            axes.append(try axis(named: name, values: values, place: "--sweep \(text)"))
+        }
+        return try SweepSpec(axes: axes, repeats: repeats, scaling: scaling)
+    }
+
+    /// Reads a sweep file: a YAML mapping `axes: {AXIS: [values]}`, optional `repeat: N` and
+    /// `scaling: strong|weak`. Axes keep the file's order.
+    public static func load(path: String) throws -> SweepSpec {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw SweepError("\(path): cannot read the sweep file")
+        }
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch {
+            throw SweepError("\(path): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        guard let mapping = root?.mapping else { throw SweepError("\(path): expected a mapping with 'axes'") }
+        var axes: [Axis] = [], repeats = 1, scaling = Scaling.strong
+        for (keyNode, value) in mapping {
+            switch keyNode.string ?? "" {
+            case "axes":
+                guard let entries = value.mapping else { throw SweepError("\(path): axes: expected a mapping of AXIS: [values]") }
+                for (axisNode, list) in entries {
+                    let name = axisNode.string ?? ""
+                    let values: [String]
+                    if let sequence = list.sequence { values = sequence.map { $0.string ?? "" } }
+                    else if let single = list.string { values = [single] }
+                    else { throw SweepError("\(path): axes.\(name): expected a list of values") }
+                    axes.append(try axis(named: name, values: values, place: "\(path): axes.\(name)"))
+                }
+            case "repeat":
+                guard let n = value.int else { throw SweepError("\(path): repeat: expected an integer >= 1") }
+                repeats = n
+            case "scaling":
+                guard let s = value.string.flatMap(Scaling.init(rawValue:)) else {
+                    throw SweepError("\(path): scaling: expected strong or weak")
+                }
+                scaling = s
+            case let other:
+                throw SweepError("\(path): \(other): unknown key (expected axes, repeat, scaling)")
+            }
+        }
+        do { return try SweepSpec(axes: axes, repeats: repeats, scaling: scaling) } catch let error as SweepError {
+            throw SweepError("\(path): \(error.message)")
+        }
+    }
+
+    static var axisNames: String { SweepAxis.allCases.map(\.rawValue).joined(separator: ", ") }
+
+    static func axis(named name: String, values: [String], place: String) throws -> Axis {
+        guard let axis = SweepAxis(rawValue: name) else {
+            throw SweepError("\(place): unknown axis '\(name)' (axes: \(axisNames))")
+        }
+        guard !values.isEmpty, values.allSatisfy({ !$0.isEmpty }) else {
+            throw SweepError("\(place): expected at least one value, and no empty one")
+        }
+        for value in values {
+            if let problem = validate(axis, value) { throw SweepError("\(place): '\(value)': \(problem)") }
+        }
+        return Axis(axis: axis, values: values)
+    }
+
+    private func check() throws {
+        guard repeats >= 1, repeats <= 1000 else { throw SweepError("--repeat: expected 1...1000, found \(repeats)") }
+        var seen = Set<SweepAxis>()
+        for axis in axes where !seen.insert(axis.axis).inserted {
+            throw SweepError("--sweep \(axis.axis.rawValue): given twice")
+        }
+        if scaling == .weak, !axes.contains(where: { $0.axis == .workers }) {
+            throw SweepError("--scaling weak: needs a workers axis")
+        }
+        if scaling == .weak, axes.contains(where: { $0.axis == .sequences }) {
+            throw SweepError("--scaling weak: sets the sequences from the workers; do not sweep sequences too")
+        }
+    }
+
+    /// Why `value` is not a value of `axis`, or nil when it is.
+    public static func validate(_ axis: SweepAxis, _ value: String) -> String? {
+        switch axis {
+        case .workers, .tokens, .sequences, .topk, .experts, .hidden, .threads:
+            guard let n = Int(value), n >= 1 else { return "expected an integer >= 1" }
+            return nil
+        case .coordinators:
+            guard let n = Int(value), n >= 1 else { return "expected an integer >= 1" }
+            return nil
+        case .mode:
+            return RunMode(rawValue: value) == nil ? "expected prefill or decode" : nil
+        case .wire:
+            return ["fp32", "bf16", "fp8"].contains(value) ? nil : "expected fp32, bf16 or fp8"
+        case .bandwidth:
+            return bitsPerSecond(value).map { $0 > 0 ? nil : "expected a bandwidth above zero" } ?? "expected a bandwidth: Gbit/s, or a number with a unit such as 500Mbit/s or 2GB/s"
+        case .latency:
+            return seconds(value).map { $0 >= 0 ? nil : "expected a latency not below zero" } ?? "expected a latency: µs, or a number with a unit such as 50us or 1ms"
+        case .flops:
+            return flopsPerSecond(value).map { $0 > 0 ? nil : "expected FLOP/s above zero" } ?? "expected FLOP/s: GFLOP/s, or a number with a unit such as 10GFLOP/s"
+        case .skew:
+            guard let x = Double(value), x >= 0, x <= 10 else { return "expected a Zipf exponent in 0...10" }
+            return nil
+        case .rate:
+            guard let x = Double(value), x > 0, x.isFinite else { return "expected requests per second above zero" }
+            return nil
+        }
+    }
+
+    /// A bandwidth value in bits per second: a bare number is Gbit/s.
+    public static func bitsPerSecond(_ value: String) -> Double? {
+        if let x = Double(value) { return x * 1e9 }
+        return Units.parse(value, as: .bandwidth).map { $0 * 8 }
+    }
+
+    /// A latency value in seconds: a bare number is µs.
+    public static func seconds(_ value: String) -> Double? {
+        if let x = Double(value) { return x * 1e-6 }
+        return Units.parse(value, as: .time)
+    }
+
+    /// A FLOP/s value: a bare number is GFLOP/s.
+    public static func flopsPerSecond(_ value: String) -> Double? {
+        if let x = Double(value) { return x * 1e9 }
+        return Units.parse(value, as: .flops)
+    }
+
+    /// Points in the order they run: every combination of the axes (the first axis outermost),
+    /// once per repetition, repetition by repetition (so slow drift of a shared machine spreads
+    /// over all points rather than one).
+    public var points: [SweepPoint] {
+        var combinations: [[SweepAxis: String]] = [[:]]
+        for axis in axes {
+            combinations = combinations.flatMap { partial in axis.values.map { partial.merging([axis.axis: $0]) { $1 } } }
+        }
+        var points: [SweepPoint] = []
+        for r in 0..<repeats {
+            for values in combinations {
+                points.append(SweepPoint(index: points.count, repetition: r, values: values))
+            }
+        }
+        return points
+    }
+
+    /// The swept axes' names, in order.
+    public var axisNames: [String] { axes.map(\.axis.rawValue) }
+}
+
+/// One combination of axis values, one repetition.
+public struct SweepPoint: Sendable, Equatable {
+    public var index: Int
+    public var repetition: Int
+    public var values: [SweepAxis: String]
+
+    /// `workers=2 tokens=64`, in the sweep's axis order.
+    public func label(_ spec: SweepSpec) -> String {
+        spec.axes.compactMap { axis in values[axis.axis].map { "\(axis.axis.rawValue)=\($0)" } }.joined(separator: " ")
+    }
+
+    /// The values keyed by axis name.
+    public var axesByName: [String: String] {
+        Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
+    }
+}

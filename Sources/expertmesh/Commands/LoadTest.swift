@@ -1,0 +1,194 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import MeshCore
+import MeshIO
+import MeshLoadTest
+
+/// `expertmesh loadtest`: sweeps launched through mpirun, measured beside predicted.
+struct LoadTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loadtest",
+        abstract: "Sweep workers, batch, wire format, emulated links and device, skew or serving load; write points.csv, plots and a report.",
+        discussion: """
+        Axes (--sweep AXIS=V1,V2,...): \(SweepAxis.allCases.map(\.rawValue).joined(separator: ", ")).
+        bandwidth is Gbit/s (or 500Mbit/s, 2GB/s), latency µs (or 50us), flops GFLOP/s (or 10TFLOP/s):
+        these change the profile given by --emulate (measured) or --hardware (--model-only).
+        rate is offered requests per second: such points run `serve` (open-loop Poisson arrivals).
+        Every point is checked before anything is launched. Docs/LoadTesting.md explains every column and plot.
+        """)
+
+    @Option(help: "The base config (YAML); every point is it plus --set overrides.")
+    var config: String
+
+    @Option(name: .customLong("sweep"), help: ArgumentHelp("An axis and its values, e.g. workers=1,2,3 (repeatable; the first is outermost).", valueName: "AXIS=V1,V2,..."))
+    var sweeps: [String] = []
+
+    @Option(help: "A sweep file (YAML: axes: {AXIS: [values]}, repeat: N, scaling: strong|weak) instead of --sweep.")
+    var sweepFile: String?
+
+    @Option(name: .customLong("repeat"), help: "Runs of every point (rows of points.csv; plots take their median).")
+    var repeats: Int = 1
+
+    @Option(help: "strong: the same tokens at every worker count; weak: sequences grow with the workers.")
+    var scaling: String = Scaling.strong.rawValue
+
+    @Option(help: "The result folder (created; must not hold another sweep).")
+    var out: String
+
+    @Flag(help: "Continue the sweep in --out: run only the points without a record.")
+    var resume = false
+
+    @Flag(help: "Predict every point with the cost model only, at any scale, launching nothing.")
+    var modelOnly = false
+
+    @Option(help: "Hardware profile for predictions (default: the config's `hardware`).")
+    var hardware: String?
+
+    @Option(help: "Hardware profile whose links (and, with a flops axis, device) measured runs emulate.")
+    var emulate: String?
+
+    @Option(help: "Steps per point (default: the config's workload.steps).")
+    var steps: Int?
+
+    @Option(help: "Serving points: requests per point.")
+    var requests: Int = 32
+
+    @Option(help: "Serving points: output tokens per request.")
+    var outputTokens: Int = 16
+
+    @Option(help: "Serving points: the cap on tokens per step of the continuous batch.")
+    var maxBatchTokens: Int = 512
+
+    @Option(help: "Seconds a point may run before its job is ended and the point recorded as failed.")
+    var pointTimeout: Double = 600
+
+    @Option(help: "Seconds an exchange may wait inside a run (passed to run/serve --step-timeout).")
+    var stepTimeout: Double?
+
+    @Option(help: "A hostfile for mpirun (a real cluster); default: every rank on this machine.")
+    var hostfile: String?
+
+    @Option(name: .customLong("mpirun-arg"), help: "An extra mpirun argument, passed as it is (repeatable).")
+    var mpirunArguments: [String] = []
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func run() async throws {
+        let spec: SweepSpec
+        guard let scalingValue = Scaling(rawValue: scaling) else {
+            throw CommandError(message: "--scaling: expected strong or weak, found '\(scaling)'")
+        }
+        if let sweepFile {
+            guard sweeps.isEmpty else { throw CommandError(message: "--sweep-file: give the axes in the file or with --sweep, not both") }
+            spec = try SweepSpec.load(path: sweepFile)
+        } else {
+            guard !sweeps.isEmpty else { throw CommandError(message: "--sweep: give at least one axis, e.g. --sweep workers=1,2,3") }
+            spec = try SweepSpec.parse(sweeps: sweeps, repeats: repeats, scaling: scalingValue)
+        }
+        if let steps, steps < 1 { throw CommandError(message: "--steps: expected at least 1, found \(steps)") }
+        for (flag, value) in [("--requests", requests), ("--output-tokens", outputTokens), ("--max-batch-tokens", maxBatchTokens)] where value < 1 {
+            throw CommandError(message: "\(flag): expected at least 1, found \(value)")
+        }
+        guard pointTimeout > 0 else { throw CommandError(message: "--point-timeout: expected seconds > 0, found \(pointTimeout)") }
+
+        var base = SweepBase(configPath: config, config: try ExpertMeshConfig.load(path: config))
+        base.hardwarePath = hardware ?? base.config.hardware
+        if let path = base.hardwarePath { base.hardware = try HardwareProfile.load(path: path) }
+        if let emulate {
+            base.emulatePath = emulate
+            base.emulate = try HardwareProfile.load(path: emulate)
+        }
+        base.steps = steps
+        base.requests = requests
+        base.outputTokens = outputTokens
+        base.maxBatchTokens = maxBatchTokens
+        base.modelOnly = modelOnly
+        if let hostfile, !FileManager.default.isReadableFile(atPath: hostfile) {
+            throw CommandError(message: "--hostfile \(hostfile): no such readable file")
+        }
+
+        let test = try LoadTest(spec: spec, base: base, folder: out)
+        test.resume = resume
+        test.stepTimeout = stepTimeout
+        if !modelOnly {
+            var launcher = try Launcher()
+            launcher.hostfile = hostfile
+            launcher.extraArguments = mpirunArguments
+            launcher.timeoutSeconds = pointTimeout
+            test.launcher = launcher
+        }
+        let progress = ProgressBar(enabled: !quiet)
+        let interruption = Interruption.install()
+        defer { interruption.cancel() }
+        let records = try await test.run { progress.show($0) }
+        progress.finish()
+        let failed = records.filter { $0.status == .failed }.count
+        print("\(records.count) points (\(failed) failed): \(out)/points.csv")
+    }
+}
+
+/// The progress line on standard error: point i of n, its settings, the ETA.
+final class ProgressBar: Sendable {
+    let enabled: Bool
+    let terminal: Bool
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+        terminal = isatty(STDERR_FILENO) != 0
+    }
+
+    func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+
+    func show(_ event: LoadTestEvent) {
+        guard enabled else { return }
+        switch event {
+        case .resumed(let done, let total):
+            write("resuming: \(done) of \(total) points already done\n")
+        case .starting(let position, let total, let point, let label, let repetition, let eta):
+            let width = 24
+            let filled = width * (position - 1) / max(total, 1)
+            let bar = String(repeating: "=", count: filled) + ">" + String(repeating: " ", count: width - filled)
+            let etaText = eta.map { " ETA \(Self.duration($0))" } ?? ""
+            let line = "[\(bar)] \(position)/\(total) point \(point): \(label.isEmpty ? "-" : label) rep \(repetition + 1)\(etaText)"
+            write(terminal ? "\r\u{1B}[K" + line : line + "\n")
+        case .finished(let record):
+            guard record.status == .failed else { return }
+            write((terminal ? "\n" : "") + "  point \(record.index) failed: \(record.error ?? "")\n")
+        }
+    }
+
+    func finish() { if enabled, terminal { write("\n") } }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
+    }
+}
+
+/// SIGINT and SIGTERM end the running job's ranks before the sweep exits: what was finished is
+/// already on disk, and `--resume` continues from there.
+final class Interruption: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    static func install() -> Interruption {
+        let interruption = Interruption()
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                RunningJob.terminate()
+                FileHandle.standardError.write(Data("\nexpertmesh: interrupted: finished points are saved; continue with --resume\n".utf8))
+                Foundation.exit(130)
+            }
+            source.resume()
+            interruption.sources.append(source)
+        }
+        return interruption
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
