@@ -5,18 +5,36 @@ import MeshTensor
 ///
 /// The single-process reference and the distributed coordinator both are one, so prefill and
 /// decode are driven by the same code in both, and their outputs can be compared exactly.
+///
+/// Sequences live in slots, each with its own KV caches: ``Generation`` steps every slot at once;
+/// serving steps the slots of the requests running now, and frees a slot when its request ends
+/// so that another can take it.
 public protocol ModelStepper {
-    /// Starts a new batch of `sequences` sequences with empty KV caches.
+    /// Starts a new batch of `sequences` slots, each with empty KV caches.
     mutating func reset(sequences: Int) throws
-    /// Runs `states[s]` (the new tokens of sequence `s`, `[T_s, hidden]`) through all layers,
-    /// continuing each sequence at the position its cache has reached.
-    mutating func step(_ states: [Tensor], phase: StepPhase) throws -> [Tensor]
+    /// Runs `states[i]` (the new tokens of the sequence in slot `slots[i]`, `[T_i, hidden]`)
+    /// through all layers, continuing each sequence at the position its cache has reached.
+    ///
+    /// `slots` are distinct and below the count given to ``reset(sequences:)``; they may be in
+    /// any order, and may be empty (a step that runs no token of this stepper's own).
+    mutating func step(_ states: [Tensor], slots: [Int], phase: StepPhase) throws -> [Tensor]
+    /// Empties the KV caches of `slot`, so that a new sequence starts there at position 0.
+    mutating func release(slot: Int)
+}
+
+extension ModelStepper {
+    /// Runs `states[s]` for the sequence in slot `s`, for every slot `0 ..< states.count`.
+    public mutating func step(_ states: [Tensor], phase: StepPhase) throws -> [Tensor] {
+        try step(states, slots: Array(states.indices), phase: phase)
+    }
 }
 
 /// What a step is, for metrics.
 public enum StepPhase: String, Sendable {
     case prefill
     case decode
+    /// A serving step: prompts of newly admitted requests and one token of every running one.
+    case serving
 }
 
 /// Prefill or decode over a ``ModelStepper``.
@@ -65,7 +83,11 @@ public struct ReferenceStepper: ModelStepper {
 
     public mutating func reset(sequences: Int) { caches = model.newCaches(sequences: sequences) }
 
-    public mutating func step(_ states: [Tensor], phase: StepPhase) -> [Tensor] {
-        model.step(states, caches: &caches)
+    public mutating func step(_ states: [Tensor], slots: [Int], phase: StepPhase) -> [Tensor] {
+        model.step(states, slots: slots, caches: &caches)
+    }
+
+    public mutating func release(slot: Int) {
+        for layer in caches.indices { caches[layer][slot] = KVCache(width: model.model.kvWidth) }
     }
 }

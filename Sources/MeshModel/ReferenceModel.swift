@@ -37,10 +37,17 @@ public struct ReferenceModel: Sendable {
     /// A prefill is one step with whole prompts; a decode step gives one token per sequence.
     /// Each sequence's tokens continue at the position its cache has reached.
     public func step(_ sequences: [Tensor], caches: inout [[KVCache]]) -> [Tensor] {
+        step(sequences, slots: Array(sequences.indices), caches: &caches)
+    }
+
+    /// Runs `sequences[i]` as the new tokens of the sequence whose caches are `caches[_][slots[i]]`.
+    public func step(_ sequences: [Tensor], slots: [Int], caches: inout [[KVCache]]) -> [Tensor] {
+        precondition(slots.count == sequences.count, "one slot per sequence")
+        guard !sequences.isEmpty else { return [] }
         var states = sequences
         for layer in layers {
             for s in states.indices {
-                states[s] = layer.attentionResidual(states[s], cache: &caches[layer.index][s])
+                states[s] = layer.attentionResidual(states[s], cache: &caches[layer.index][slots[s]])
             }
             // The MLP sees every token of the batch at once, as the distributed runtime does.
             let all = concatenateRows(states)

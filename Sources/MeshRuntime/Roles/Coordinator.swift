@@ -7,8 +7,8 @@ import MeshTensor
 /// token exchange with the workers, for its share of the sequences.
 ///
 /// It is a ``ModelStepper``, so prefill and decode are driven by the same ``Generation`` code as
-/// the reference.
-final class Coordinator: ModelStepper {
+/// the reference, and a ``ServingStepper``, so serving runs the same ``ServingLoop``.
+final class Coordinator: ServingStepper {
     let context: RunContext
     let layers: [DecoderLayer]
     let head: ModelHead
@@ -38,10 +38,25 @@ final class Coordinator: ModelStepper {
                                         timeoutSeconds: context.timeoutSeconds, phase: "the end of the run")
     }
 
-    func step(_ states: [Tensor], phase: StepPhase) throws -> [Tensor] {
-        let word: ControlWord = phase == .prefill ? .prefill : .decode
-        _ = try context.counts.exchange(Array(repeating: word.rawValue, count: context.ranks),
-                                        timeoutSeconds: context.timeoutSeconds, phase: "the start of a step")
+    func release(slot: Int) {
+        for layer in caches.indices { caches[layer][slot] = KVCache(width: model.kvWidth) }
+    }
+
+    /// Runs one step: `states[i]` continues the sequence in slot `slots[i]`.
+    ///
+    /// A prefill or decode step starts with its control word; a serving step was agreed on by
+    /// ``agree(_:)`` just before, and may hold no token of this coordinator's own.
+    func step(_ states: [Tensor], slots: [Int], phase: StepPhase) throws -> [Tensor] {
+        let word: ControlWord
+        switch phase {
+        case .prefill: word = .prefill
+        case .decode: word = .decode
+        case .serving: word = .serve
+        }
+        if phase != .serving {
+            _ = try context.counts.exchange(Array(repeating: word.rawValue, count: context.ranks),
+                                            timeoutSeconds: context.timeoutSeconds, phase: "the start of a step")
+        }
         metrics.beginStep(phaseCode: Int(word.rawValue), tokens: states.reduce(0) { $0 + $1.rows })
         defer {
             metrics.endStep()
@@ -51,7 +66,9 @@ final class Coordinator: ModelStepper {
         var moeIndex = 0
         for layer in layers {
             metrics.measure(.attention, layer: layer.index) {
-                for s in states.indices { states[s] = layer.attentionResidual(states[s], cache: &caches[layer.index][s]) }
+                for s in states.indices {
+                    states[s] = layer.attentionResidual(states[s], cache: &caches[layer.index][slots[s]])
+                }
             }
             var all = states.isEmpty ? Tensor(shape: [0, model.hidden], scalars: []) : concatenateRows(states)
             let normed = layer.mlpInput(all)
@@ -65,6 +82,30 @@ final class Coordinator: ModelStepper {
             states = splitRows(all, like: states)
         }
         return states
+    }
+
+    /// Sends every rank this coordinator's serving control word and reads the other
+    /// coordinators': the step runs when any has tokens, is skipped when none has, and the run
+    /// stops when all have finished.
+    func agree(_ intent: ServingIntent) throws -> ServingDecision {
+        let word: ControlWord
+        switch intent {
+        case .step: word = .serve
+        case .idle: word = .idle
+        case .finished: word = .stop
+        }
+        let received = try context.counts.exchange(Array(repeating: word.rawValue, count: context.ranks),
+                                                   timeoutSeconds: context.timeoutSeconds, phase: "the start of a serving step")
+        let words = Array(received[0..<context.config.cluster.coordinators])
+        guard let agreement = ControlWord.agreement(words) else {
+            throw ProtocolError(rank: context.rank, sender: 0, layer: nil, field: "control word",
+                                detail: "expected serving words (0, 3 or 4) from every coordinator, found \(words)")
+        }
+        switch agreement {
+        case .stop: return .stop
+        case .skip: return .skip
+        case .run: return .step
+        }
     }
 
     /// Routes `normed`, sends each worker its tokens, and adds what comes back (then the shared

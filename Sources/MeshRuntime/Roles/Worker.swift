@@ -29,7 +29,8 @@ final class Worker {
         while try serveStep() {}
     }
 
-    /// Waits for the coordinators' control word and serves one step.
+    /// Waits for the coordinators' control words and serves one step (or none, when every
+    /// coordinator is idle while serving).
     ///
     /// - Returns: false when the coordinators said stop.
     func serveStep() throws -> Bool {
@@ -38,11 +39,16 @@ final class Worker {
                                                   timeoutSeconds: context.timeoutSeconds,
                                                   phase: "the start of the next step")
         let words = Array(control[0..<coordinators])
-        guard let word = ControlWord(rawValue: words[0]), words.allSatisfy({ $0 == words[0] }) else {
-            throw ProtocolError(rank: context.rank, sender: 0, layer: nil, field: "control word",
-                                detail: "expected the same 0, 1 or 2 from every coordinator, found \(words)")
+        let word: ControlWord
+        switch ControlWord.agreement(words) {
+        case .stop: return false
+        case .skip: return true
+        case .run(let phase): word = phase
+        case nil:
+            let first = words.firstIndex { $0 != words[0] || ControlWord(rawValue: $0) == nil } ?? 0
+            throw ProtocolError(rank: context.rank, sender: first, layer: nil, field: "control word",
+                                detail: "expected the same 0, 1 or 2 from every coordinator, or each 0, 3 or 4, found \(words)")
         }
-        if word == .stop { return false }
         metrics.beginStep(phaseCode: Int(word.rawValue), tokens: 0)
         for (m, layer) in context.config.model.moeLayers.enumerated() { try runLayer(m, layer: layer) }
         metrics.endStep()
