@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import MeshCore
+import MeshRuntime
+
+/// `expertmesh serve`: open-loop serving with continuous batching, across an mpirun job.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve requests arriving open-loop (Poisson or a trace) with continuous batching, and report TTFT, TPOT and latency percentiles (under mpirun).",
+        discussion: """
+            Give either --rate and --requests (Poisson arrivals) or --trace-file (CSV with the header \
+            \(ServingWorkload.traceHeader)). Request i is served by coordinator i % coordinators; each step \
+            holds one decode token per running request plus the prompts of arrived requests admitted first \
+            come, first served within --max-batch-tokens and --max-sequences (per coordinator).
+            """)
+
+    @Option(help: "The config file (YAML).")
+    var config: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Replace a config field before it is checked, e.g. --set cluster.workers=2 (repeatable).", valueName: "FIELD.PATH=VALUE"))
+    var overrides: [String] = []
+
+    @Option(help: "Weights: a .safetensors file, a sharded index JSON or a model folder (default: the config's, else seeded).")
+    var weights: String?
+
+    @Option(help: "Requests per second arriving as a Poisson process.")
+    var rate: Double?
+
+    @Option(help: "Requests to send at --rate.")
+    var requests: Int?
+
+    @Option(help: ArgumentHelp("Prompt tokens per request, or a uniform range LOW-HIGH (default: the config's workload.tokens).", valueName: "N|LOW-HIGH"))
+    var promptTokens: String?
+
+    @Option(help: ArgumentHelp("Output tokens per request, or a uniform range LOW-HIGH (default: 16).", valueName: "N|LOW-HIGH"))
+    var outputTokens: String?
+
+    @Option(help: "Seed of the arrivals and lengths (default: the config's workload.seed).")
+    var arrivalSeed: UInt64?
+
+    @Option(help: "A trace CSV: arrival_seconds,prompt_tokens,output_tokens per line, after that header.")
+    var traceFile: String?
+
+    @Option(help: "Most tokens in one step of one coordinator: running decodes plus admitted prompts.")
+    var maxBatchTokens = 512
+
+    @Option(help: "Most requests running at once on one coordinator (KV cache slots).")
+    var maxSequences = 64
+
+    @Option(help: "Seconds an exchange may wait before the job is aborted naming the peer and phase.")
+    var stepTimeout: Double?
+
+    @Option(help: "Emulate a hardware profile's links: each exchange takes at least what they would for the bytes sent.")
+    var emulate: String?
+
+    @Flag(help: "With --emulate: also stretch every compute phase to the profile's device, when it is slower than this machine's (the config's hardware profile).")
+    var emulateDevice = false
+
+    @Option(help: "Dispatch wire format: fp32, bf16 or fp8 (default: the config's).")
+    var dispatchDtype: String?
+
+    @Option(help: "Combine wire format: fp32 or bf16 (default: the config's).")
+    var combineDtype: String?
+
+    @Option(help: "Write the serving summary (rates, TTFT/TPOT/end-to-end percentiles) as JSON to this file.")
+    var summary: String?
+
+    @Option(help: "Write one CSV line per request (arrival, first token, finish, tokens, TTFT, TPOT) to this file.")
+    var requestsCsv: String?
+
+    @Flag(help: "Do not print the summary table.")
+    var quiet = false
+
+    @Option(help: ArgumentHelp("Inject a failure for tests: stall:RANK, corrupt:RANK or kill:RANK.", visibility: .hidden))
+    var injectFault: String?
+
+    func run() throws {
+        var loaded = try ExpertMeshConfig.load(path: config, overrides: try overrides.map(ConfigOverride.init(parsing:)))
+        if let dispatchDtype {
+            guard let value = WireDType(rawValue: dispatchDtype) else {
+                throw CommandError(message: "--dispatch-dtype: expected fp32, bf16 or fp8, found '\(dispatchDtype)'")
+            }
+            loaded.runtime.dispatchDType = value
+        }
+        if let combineDtype {
+            guard let value = WireDType(rawValue: combineDtype), value != .fp8 else {
+                throw CommandError(message: "--combine-dtype: expected fp32 or bf16, found '\(combineDtype)'")
+            }
+            loaded.runtime.combineDType = value
+        }
+        if let stepTimeout {
+            guard stepTimeout > 0 else { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
+            loaded.runtime.stepTimeoutSeconds = stepTimeout
+        }
+        guard maxBatchTokens >= 1 else { throw CommandError(message: "--max-batch-tokens: expected at least 1, found \(maxBatchTokens)") }
+        guard maxSequences >= 1 else { throw CommandError(message: "--max-sequences: expected at least 1, found \(maxSequences)") }
+        let workload = try loadWorkload(config: loaded)
+        let limits = ServingLimits(maxBatchTokens: maxBatchTokens, maxSequences: maxSequences)
+        try limits.check(workload)
+        // Files are written by rank 0 after the run: a folder that is not there is bad input now.
+        for (flag, path) in [("--summary", summary), ("--requests-csv", requestsCsv)] {
+            guard let path else { continue }
+            let folder = (path as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
+                throw CommandError(message: "\(flag) \(path): no folder \(folder)")
+            }
+        }
+        var request = ServeRequest(config: loaded, configPath: config, workload: workload, limits: limits,
+                                   estimator: LatencyHistogram.percentiles)
+        request.weightsPath = weights
+        request.summaryPath = summary
+        request.requestsCSVPath = requestsCsv
+        if !quiet { request.table = { print($0) } }
+        if let emulate {
+            let profile = try HardwareProfile.load(path: emulate)
+            request.emulate = profile
+            if emulateDevice { request.computeSlowdown = try Run.slowdown(emulating: profile, path: emulate, config: loaded, configPath: config) }
+        } else if emulateDevice {
+            throw CommandError(message: "--emulate-device: needs --emulate PROFILE")
+        }
+        if let injectFault {
+            guard let fault = Fault(injectFault) else {
+                throw CommandError(message: "--inject-fault: expected stall:RANK, corrupt:RANK or kill:RANK, found '\(injectFault)'")
+            }
+            request.fault = fault
+        }
+        let status = ServingRun.main(request)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The requests: Poisson arrivals at --rate, or the trace file.
+    private func loadWorkload(config: ExpertMeshConfig) throws -> ServingWorkload {
+        if let traceFile {
+            for (flag, given) in [("--rate", rate != nil), ("--requests", requests != nil), ("--prompt-tokens", promptTokens != nil),
+                                  ("--output-tokens", outputTokens != nil), ("--arrival-seed", arrivalSeed != nil)] where given {
+                throw CommandError(message: "\(flag): not with --trace-file, which gives every request's arrival and tokens")
+            }
+            return try ServingWorkload.trace(path: traceFile)
+        }
+        guard let rate else { throw CommandError(message: "--rate: give --rate R --requests N, or --trace-file F") }
+        guard rate > 0, rate.isFinite else { throw CommandError(message: "--rate: expected requests per second > 0, found \(rate)") }
+        guard let requests else { throw CommandError(message: "--requests: needed with --rate") }
+        guard requests >= 1 else { throw CommandError(message: "--requests: expected at least 1, found \(requests)") }
+        let prompt = try Self.range(promptTokens, flag: "--prompt-tokens", default: config.workload.tokens)
+        let output = try Self.range(outputTokens, flag: "--output-tokens", default: 16)
+        return ServingWorkload.poisson(ratePerSecond: rate, count: requests, promptTokens: prompt, outputTokens: output,
+                                       seed: arrivalSeed ?? config.workload.seed)
+    }
+
+    /// `N` or `LOW-HIGH`, whole numbers ≥ 1.
+    static func range(_ text: String?, flag: String, default value: Int) throws -> ClosedRange<Int> {
+        guard let text else { return value...value }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(parts.count), let low = parts.first!, let high = parts.last!, low >= 1, high >= low else {
+            throw CommandError(message: "\(flag): expected N or LOW-HIGH, whole numbers ≥ 1, found '\(text)'")
+        }
+        return low...high
+    }
+}
