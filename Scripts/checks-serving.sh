@@ -51,3 +51,5 @@ expect_failure "serve: a bad trace line under mpirun: status 2" 2 "bad-trace.csv
 expect_bad_input "serve: a prompt longer than --max-batch-tokens is refused" "prompt_tokens: 600 tokens do not fit --max-batch-tokens 512" \
     "$BIN" serve --config "$CFG" --rate 5 --requests 2 --prompt-tokens 600
 expect_bad_input "serve: --rate without --requests is refused" "--requests" "$BIN" serve --config "$CFG" --rate 5
+expect_failure "serve: a stalled worker is named by its peers within the step timeout" 1 "waiting for rank 2" \
+    env EM_MPI_TIMEOUT=60 bash -c "em_mpirun -np 4 '$BIN' serve --config '$CFG' --rate 20 --requests 8 --step-timeout 3 --inject-fault stall:2"
