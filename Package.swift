@@ -39,12 +39,12 @@ let package = Package(
         .target(name: "MeshRuntime", dependencies: [
             "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         // The load-test driver: sweeps launched through mpirun, points.csv, plots and the report.
         .target(name: "MeshLoadTest", dependencies: [
             "MeshCore", "MeshIO",
             .product(name: "Subprocess", package: "swift-subprocess"),
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "expertmesh", dependencies: [
             "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime", "MeshLoadTest",

@@ -3,14 +3,13 @@ import MeshCore
 
 /// Latency percentiles through HdrHistogram: microseconds, three significant digits.
 ///
-/// Lives with the CLI because the `Histogram` product is linked into the executable (through
-/// MeshLoadTest), not into MeshRuntime; the runtime takes it as a ``LatencyEstimator``.
-enum LatencyHistogram {
+/// The serving run takes it as its ``LatencyEstimator``.
+public enum LatencyHistogram {
     /// One hour in microseconds: a larger latency is recorded as one hour.
     static let highestMicroseconds: UInt64 = 3_600_000_000
 
     /// The percentiles of `samples` (seconds); zeros for no sample.
-    @Sendable static func percentiles(_ samples: [Double]) -> LatencyPercentiles {
+    @Sendable public static func percentiles(_ samples: [Double]) -> LatencyPercentiles {
         guard !samples.isEmpty else { return .zero }
         var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highestMicroseconds,
                                           numberOfSignificantValueDigits: .three)
