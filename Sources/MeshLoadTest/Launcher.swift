@@ -10,9 +10,8 @@ import SystemPackage
 
 /// Starts one point as an mpirun job, with a deadline, its output in files of the point's folder.
 ///
-/// mpirun runs in a process group of its own, so that a timeout or an interrupted sweep ends the
-/// job and every rank it started (`SIGTERM` to the group, then `SIGKILL`), and nothing is left
-/// behind. Arguments are passed as an array: no shell ever sees them.
+/// A timeout or an interrupted sweep ends the job and every rank it started (`SIGTERM` to
+/// mpirun, then `SIGKILL` to what is left of its process tree), so nothing is left behind. Arguments are passed as an array: no shell ever sees them.
 public struct Launcher: Sendable {
     /// The mpirun to use (found on the PATH).
     public let mpirun: String
@@ -109,6 +108,10 @@ public struct Launcher: Sendable {
                 return nil
             }
             let first = try await group.next()!
+            if first == nil, let pid = RunningJob.current.withLock({ $0 }) {
+                // Timed out: end the job and its ranks before the launch task is cancelled.
+                RunningJob.end(pid)
+            }
             group.cancelAll()
             return first
         }
@@ -131,13 +134,52 @@ public struct Launcher: Sendable {
 /// The job running now, so that an interrupted sweep can end it.
 public enum RunningJob {
     static let current = Mutex<Int32?>(nil)
+    static let interrupted = Mutex(false)
 
-    /// Ends the running job's process group, if a job is running (from a signal handler's queue).
+    /// Whether ``terminate()`` was called: a job that ends after it was ended, not failed.
+    public static var wasInterrupted: Bool { interrupted.withLock { $0 } }
+
+    /// Ends the running job and every rank it started, if a job is running; no later job starts
+    /// and no point is recorded after it.
     public static func terminate() {
-        if let pid = current.withLock({ $0 }) {
-            kill(-pid, SIGTERM)
-            usleep(500_000)
-            kill(-pid, SIGKILL)
+        interrupted.withLock { $0 = true }
+        if let pid = current.withLock({ $0 }) { end(pid) }
+    }
+
+    /// Ends mpirun `pid` and its ranks: `SIGTERM` to mpirun, which ends its ranks in turn (Open MPI
+    /// starts each in a process group of its own, so a group signal would miss them); whatever
+    /// of the tree is still alive after `grace` seconds gets `SIGKILL`.
+    static func end(_ pid: Int32, grace: Double = 5) {
+        let tree = descendants(of: pid)
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline, ([pid] + tree).contains(where: isRunning) { usleep(50_000) }
+        for process in [pid] + tree where isRunning(process) { kill(process, SIGKILL) }
+    }
+
+    /// Whether `pid` is alive and not a zombie.
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state != "Z" && state != "X"
+    }
+
+    /// Every process below `pid`, from /proc.
+    static func descendants(of pid: Int32) -> [Int32] {
+        var children: [Int32: [Int32]] = [:]
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let process = Int32(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { children[parent, default: []].append(process) }
         }
+        var found: [Int32] = [], queue = [pid]
+        while let next = queue.popLast() {
+            for child in children[next] ?? [] { found.append(child); queue.append(child) }
+        }
+        return found
     }
 }

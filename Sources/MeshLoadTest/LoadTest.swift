@@ -111,12 +111,16 @@ public final class LoadTest {
         let pending = plans.filter { records[$0.point.index] == nil }
         var spent: [Double] = []
         for (position, plan) in pending.enumerated() {
+            if RunningJob.wasInterrupted { throw CancellationError() }
             let eta = spent.isEmpty ? nil : spent.reduce(0, +) / Double(spent.count) * Double(pending.count - position)
             events(.starting(position: position + 1, total: pending.count, point: plan.point.index, label: plan.label,
                              repetition: plan.point.repetition, etaSeconds: eta))
             let started = Date()
             let record = try await measure(plan)
+            // An interrupted sweep records nothing more: the point that was running is run again on --resume.
+            if RunningJob.wasInterrupted { throw CancellationError() }
             spent.append(Date().timeIntervalSince(started))
+            try FileManager.default.createDirectory(atPath: pointFolder(plan.point.index), withIntermediateDirectories: true)
             try AtomicFile.write(try Self.encoder.encode(record), to: recordPath(plan.point.index))
             records[plan.point.index] = record
             try writeCSV(records)
@@ -184,5 +188,27 @@ public final class LoadTest {
     static func shellQuoted(_ word: String) -> String {
         let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
         return safe && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// What `summary.json` holds: the sweep as asked, what its report found, and every record.
+    struct Summary: Codable {
+        var sweep: Identity
+        var date: String
+        var analysis: SweepAnalysis
+        var records: [PointRecord]
+    }
+
+    /// Writes `report.md` with its plots and `summary.json` for `records`.
+    ///
+    /// - Parameter plots: false to write the report without images (no gnuplot).
+    /// - Returns: what the report found.
+    @discardableResult
+    public func writeReport(_ records: [PointRecord], title: String, date: String, plots: Bool = true) async throws -> SweepAnalysis {
+        let report = SweepReport(records: records, axes: spec.axisNames, title: title, configPath: base.configPath,
+                                 date: date, folder: folder)
+        let analysis = try await report.write(plots: plots)
+        let summary = Summary(sweep: identity, date: date, analysis: analysis, records: records)
+        try AtomicFile.write(try Self.encoder.encode(summary), to: (folder as NSString).appendingPathComponent("summary.json"))
+        return analysis
     }
 }

@@ -72,6 +72,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(name: .customLong("mpirun-arg"), help: "An extra mpirun argument, passed as it is (repeatable).")
     var mpirunArguments: [String] = []
 
+    @Option(help: "The report's title (default: the axes and the config).")
+    var title: String?
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -105,6 +108,7 @@ struct LoadTestCommand: AsyncParsableCommand {
         base.outputTokens = outputTokens
         base.maxBatchTokens = maxBatchTokens
         base.modelOnly = modelOnly
+        base.remoteHosts = hostfile != nil
         if let hostfile, !FileManager.default.isReadableFile(atPath: hostfile) {
             throw CommandError(message: "--hostfile \(hostfile): no such readable file")
         }
@@ -124,8 +128,17 @@ struct LoadTestCommand: AsyncParsableCommand {
         defer { interruption.cancel() }
         let records = try await test.run { progress.show($0) }
         progress.finish()
+        let date = ISO8601DateFormatter().string(from: Date())
+        let title = title ?? "expertmesh loadtest: \(spec.axisNames.joined(separator: ", ")) on \(config)"
+        let analysis: SweepAnalysis
+        do {
+            analysis = try await test.writeReport(records, title: title, date: date)
+        } catch let error as GnuplotError where error.code == .notFound {
+            FileHandle.standardError.write(Data("expertmesh: warning: \(error); report.md is written without plots\n".utf8))
+            analysis = try await test.writeReport(records, title: title, date: date, plots: false)
+        }
         let failed = records.filter { $0.status == .failed }.count
-        print("\(records.count) points (\(failed) failed): \(out)/points.csv")
+        print("\(records.count) points (\(failed) failed): \(out)/points.csv, \(out)/report.md (\(analysis.plots.count) plots)")
     }
 }
 
