@@ -19,6 +19,8 @@ public struct SweepBase: Sendable {
     public var outputTokens = 16
     public var maxBatchTokens = 512
     public var modelOnly = false
+    /// Ranks run on the hosts of a hostfile, not all on this machine.
+    public var remoteHosts = false
 
     public init(configPath: String, config: ExpertMeshConfig) {
         self.configPath = configPath
@@ -158,6 +160,8 @@ public struct PointPlan: Sendable {
         guard let profile = predictionProfile else { return nil }
         var request = PredictionRequest(config: config, hardware: profile)
         request.imbalance = PredictionRequest.expectedImbalance(config)
+        // Measured on this machine: its ranks share its cores, whatever nodes the emulated links describe.
+        if !base.modelOnly, emulate != nil, !base.remoteHosts { request.machineCores = base.hardware?.coresPerNode }
         guard let prediction = try? CostModel(request).predict() else { return nil }
         func component(_ prefix: String) -> Double {
             prediction.components.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + $1.seconds }

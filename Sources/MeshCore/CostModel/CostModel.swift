@@ -200,6 +200,11 @@ public struct CostModel: Sendable {
     /// Disaggregated coordinators compute attention alone (the workers wait), and the shared experts
     /// while the workers run theirs; colocated ranks all compute at once.
     func deviceShare(active: (Int) -> Bool) -> Double {
+        if let cores = request.machineCores {
+            // Every rank on one machine, whatever nodes the links pretend (an emulated run).
+            let busy = (0..<totalRanks).filter(active).count
+            return min(1, Double(cores) / Double(max(busy, 1)))
+        }
         guard let cores = hardware.coresPerNode else { return 1 }
         var perNode: [Int: Int] = [:]
         for (rank, node) in nodeOfRank.enumerated() where active(rank) { perNode[node, default: 0] += 1 }

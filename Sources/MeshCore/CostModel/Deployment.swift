@@ -35,6 +35,9 @@ public struct PredictionRequest: Sendable {
     public var recordHeaders = true
     /// Busiest worker's tokens over the mean (1 = perfectly balanced routing).
     public var imbalance: Double = 1
+    /// Every rank runs on one machine of this many cores, whatever nodes the profile's links
+    /// describe: a run on this machine with emulated links. nil: nodes as the profile says.
+    public var machineCores: Int?
 
     public init(config: ExpertMeshConfig, hardware: HardwareProfile) {
         self.config = config
