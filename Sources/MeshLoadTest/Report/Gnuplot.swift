@@ -27,6 +27,7 @@ public struct Gnuplot: Sendable {
     /// - Throws: ``GnuplotError`` (gnuplot missing, failed or too slow), or ``FormatError`` when a
     ///   file cannot be written.
     func draw(_ plot: GnuplotPlot, in folder: String) async throws {
+        let folder = URL(fileURLWithPath: folder).standardizedFileURL.path   // gnuplot runs in it: no relative path may remain
         try AtomicFile.write(Data(plot.data.utf8), to: "\(folder)/\(plot.name).dat")
         try AtomicFile.write(Data(Self.script(plot).utf8), to: "\(folder)/\(plot.name).gp")
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -37,7 +38,7 @@ public struct Gnuplot: Sendable {
         }
         // gnuplot changes to the folder itself, so that the script's relative names hold.
         let setup = "cd \(Self.quoted(folder)); png = \(Self.quoted(temporary.png)); svg = \(Self.quoted(temporary.svg))"
-        try await run(arguments: ["-e", setup, "\(folder)/\(plot.name).gp"], plot: plot.name)
+        try await run(arguments: ["-e", setup, "\(plot.name).gp"], plot: plot.name)
         for (from, to) in [(temporary.png, "png"), (temporary.svg, "svg")] {
             let size = (try? FileManager.default.attributesOfItem(atPath: "\(folder)/\(from)")[.size] as? Int) ?? 0
             guard size > 0 else {
