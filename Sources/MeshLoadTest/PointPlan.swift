@@ -208,6 +208,8 @@ public struct PointPlan: Sendable {
             args += ["--rate", String(rate), "--requests", String(base.requests), "--output-tokens", String(base.outputTokens),
                      "--max-batch-tokens", String(base.maxBatchTokens)]
         }
+        // Run points keep every step's metrics too (one JSON object per step).
+        if rate == nil { args += ["--metrics", (folder as NSString).appendingPathComponent("metrics.jsonl")] }
         args += ["--summary", (folder as NSString).appendingPathComponent("summary.json"), "--quiet"]
         return args
     }
