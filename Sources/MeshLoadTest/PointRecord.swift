@@ -106,6 +106,9 @@ public struct PointRecord: Codable, Sendable, Equatable {
     /// An open-loop serving point: requests arrived at `offeredRequestsPerSecond`.
     public struct Serving: Codable, Sendable, Equatable {
         public var completedRequests: Int
+        /// The rate requests actually arrived at, (n − 1) / their span: a finite Poisson sample
+        /// differs from the offered λ. nil in records written before it was kept.
+        public var arrivalRequestsPerSecond: Double?
         /// Completed requests over the time from the first arrival to the last completion.
         public var achievedRequestsPerSecond: Double
         /// Output tokens per second over the same time.

@@ -80,6 +80,7 @@ public enum PointsCSV {
             Column(name: "predicted_bottleneck") { quoted($0.predicted?.bottleneck ?? "") },
             Column(name: "relative_error") { number($0.relativeError) },
             Column(name: "completed_requests") { integer($0.serving?.completedRequests) },
+            Column(name: "arrival_req_s") { number($0.serving?.arrivalRequestsPerSecond) },
             s("achieved_req_s") { $0.achievedRequestsPerSecond },
             s("output_tokens_per_s") { $0.outputTokensPerSecond },
             s("ttft_p50_ms", ms) { $0.ttftP50 },

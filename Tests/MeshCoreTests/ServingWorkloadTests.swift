@@ -105,6 +105,8 @@ import MeshIO
                                maxBatchTokens: 512, estimator: Self.exact)
         #expect(s.completedRequests == 10 && s.requests == 12)
         #expect(abs(s.durationSeconds - 1.0) < 1e-12)   // 0 → 0.9 + 0.1
+        // Arrivals 0 … 0.9 s: 9 gaps in 0.9 s; 10 completed from the first arrival to the last completion (1 s).
+        #expect(abs(s.arrivalRequestsPerSecond - 10) < 1e-9)
         #expect(abs(s.achievedRequestsPerSecond - 10) < 1e-9)
         #expect(abs(s.outputTokensPerSecond - 46) < 1e-9)
         #expect(abs(s.totalTokensPerSecond - 126) < 1e-9)

@@ -76,10 +76,17 @@ public struct LatencyPercentiles: Codable, Sendable, Equatable {
 public struct ServingSummary: Codable, Sendable, Equatable {
     /// Requests per second offered (Poisson), or the trace's mean rate.
     public var offeredRequestsPerSecond: Double
+    /// The rate requests actually arrived at: (n − 1) / (last arrival − first arrival). A finite
+    /// Poisson sample's rate differs from λ (by about 1/√n).
+    public var arrivalRequestsPerSecond: Double
     public var requests: Int
     public var completedRequests: Int
     /// From the first arrival to the last completion.
     public var durationSeconds: Double
+    /// Completed requests over the duration, from the first arrival to the last completion (as
+    /// vLLM's serving benchmark counts request throughput): close to the arrival rate while the
+    /// system keeps up (less by the last request's latency over the duration), lower once a
+    /// queue builds.
     public var achievedRequestsPerSecond: Double
     public var outputTokensPerSecond: Double
     /// Prompt and output tokens over the duration.
@@ -94,11 +101,12 @@ public struct ServingSummary: Codable, Sendable, Equatable {
     public var meanBatchTokens: Double
     public var maxBatchTokens: Int
 
-    public init(offeredRequestsPerSecond: Double, requests: Int, completedRequests: Int, durationSeconds: Double,
-                achievedRequestsPerSecond: Double, outputTokensPerSecond: Double, totalTokensPerSecond: Double,
+    public init(offeredRequestsPerSecond: Double, arrivalRequestsPerSecond: Double, requests: Int, completedRequests: Int,
+                durationSeconds: Double, achievedRequestsPerSecond: Double, outputTokensPerSecond: Double, totalTokensPerSecond: Double,
                 timeToFirstToken: LatencyPercentiles, timePerOutputToken: LatencyPercentiles, endToEnd: LatencyPercentiles,
                 steps: Int, meanBatchTokens: Double, maxBatchTokens: Int) {
         self.offeredRequestsPerSecond = offeredRequestsPerSecond
+        self.arrivalRequestsPerSecond = arrivalRequestsPerSecond
         self.requests = requests
         self.completedRequests = completedRequests
         self.durationSeconds = durationSeconds

@@ -87,8 +87,14 @@ extension ServingSummary {
         let end = records.map(\.finishSeconds).max() ?? 0
         let duration = max(end - start, 0)
         func perSecond(_ x: Double) -> Double { duration > 0 ? x / duration : 0 }
+        /// (n − 1) over the span of `times`: the rate of the events between the first and the last.
+        func rate(_ times: [Double]) -> Double {
+            guard times.count > 1, let first = times.min(), let last = times.max(), last > first else { return 0 }
+            return Double(times.count - 1) / (last - first)
+        }
         let outputs = records.reduce(0) { $0 + $1.outputTokens }, prompts = records.reduce(0) { $0 + $1.promptTokens }
-        self.init(offeredRequestsPerSecond: offeredRequestsPerSecond, requests: requests, completedRequests: records.count,
+        self.init(offeredRequestsPerSecond: offeredRequestsPerSecond, arrivalRequestsPerSecond: rate(records.map(\.arrivalSeconds)),
+                  requests: requests, completedRequests: records.count,
                   durationSeconds: duration, achievedRequestsPerSecond: perSecond(Double(records.count)),
                   outputTokensPerSecond: perSecond(Double(outputs)), totalTokensPerSecond: perSecond(Double(outputs + prompts)),
                   timeToFirstToken: estimator(records.map(\.ttftSeconds)),
@@ -105,7 +111,7 @@ extension ServingSummary {
         var lines = [
             "serving: \(completedRequests)/\(requests) requests in \(f(durationSeconds, 2)) s, \(steps) steps, "
                 + "\(f(meanBatchTokens)) tokens per step on average (cap \(maxBatchTokens) per coordinator)",
-            "  offered \(f(offeredRequestsPerSecond, 2)) req/s, achieved \(f(achievedRequestsPerSecond, 2)) req/s, "
+            "  offered \(f(offeredRequestsPerSecond, 2)) req/s, arrived \(f(arrivalRequestsPerSecond, 2)) req/s, achieved \(f(achievedRequestsPerSecond, 2)) req/s, "
                 + "\(f(outputTokensPerSecond)) output tokens/s, \(f(totalTokensPerSecond)) tokens/s in all",
             "  latency (ms)              p50       p90       p99      mean       max",
         ]

@@ -32,7 +32,7 @@ extension ReportContent {
             let points = curve.points.map { (x: $0.x, serving: $0.point.serving!) }
             let found = ServingSaturation.find(points.map {
                 ServingSaturation.Sample(offeredRequestsPerSecond: $0.x, achievedRequestsPerSecond: $0.serving.achievedRequestsPerSecond,
-                                         ttftP99Seconds: $0.serving.ttftP99)
+                                         ttftP99Seconds: $0.serving.ttftP99, arrivalRequestsPerSecond: $0.serving.arrivalRequestsPerSecond)
             })!
             let at = found.index.map { points[$0] }
             saturation.append(SweepAnalysis.Saturation(
@@ -111,7 +111,7 @@ extension ReportContent {
         guard let saturation else {
             sentences.append("No offered rate meets the saturation rule: at the lowest, \(ReportNumber.text(first.x)) requests/s, "
                              + "\(ReportNumber.text(first.serving.achievedRequestsPerSecond)) are achieved "
-                             + "(\(ReportNumber.percent(first.serving.achievedRequestsPerSecond / first.x)) of offered).")
+                             + "(\(ReportNumber.percent(first.serving.achievedRequestsPerSecond / (first.serving.arrivalRequestsPerSecond ?? first.x))) of the arrival rate).")
             return sentences.joined(separator: " ")
         }
         let s = saturation.serving
@@ -122,7 +122,7 @@ extension ReportContent {
         if let next = points.first(where: { $0.x > saturation.x }) {
             let n = next.serving
             sentences.append("At the next rate, \(ReportNumber.text(next.x)) requests/s, \(ReportNumber.text(n.achievedRequestsPerSecond)) "
-                             + "are achieved (\(ReportNumber.percent(n.achievedRequestsPerSecond / next.x)) of offered) and TTFT p99 is "
+                             + "are achieved (\(ReportNumber.percent(n.achievedRequestsPerSecond / (n.arrivalRequestsPerSecond ?? next.x))) of the \(ReportNumber.text(n.arrivalRequestsPerSecond ?? next.x)) requests/s that arrived) and TTFT p99 is "
                              + "\(ReportNumber.duration(n.ttftP99)), \(ReportNumber.ratio(n.ttftP99 / baseline)) that at the lowest rate.")
         } else {
             sentences.append("That is the highest rate offered: the sweep did not reach the saturation point, which lies higher.")
@@ -135,10 +135,12 @@ extension ReportContent {
                             saturation: (x: Double, serving: PointRecord.Serving)?) -> String {
         let best = points.max { $0.serving.achievedRequestsPerSecond < $1.serving.achievedRequestsPerSecond }!
         let tokens = points.max { $0.serving.outputTokensPerSecond < $1.serving.outputTokensPerSecond }!
-        let kept = points.prefix { $0.serving.achievedRequestsPerSecond >= ServingSaturation.achievedFraction * $0.x }
+        let kept = points.prefix {
+            $0.serving.achievedRequestsPerSecond >= ServingSaturation.achievedFraction * ($0.serving.arrivalRequestsPerSecond ?? $0.x)
+        }
         var text = kept.isEmpty
-            ? "Achieved requests/s stay below 90 % of offered from the lowest rate on"
-            : "Achieved requests/s stay within 10 % of offered up to \(ReportNumber.text(kept.last!.x)) requests/s"
+            ? "Achieved requests/s stay below 90 % of the arrival rate from the lowest rate on"
+            : "Achieved requests/s stay within 10 % of the arrival rate up to \(ReportNumber.text(kept.last!.x)) requests/s offered"
         text += "; the most achieved is \(ReportNumber.text(best.serving.achievedRequestsPerSecond)) requests/s "
             + "(offered \(ReportNumber.text(best.x))) and output tokens/s peak at \(ReportNumber.text(tokens.serving.outputTokensPerSecond)) "
             + "(offered \(ReportNumber.text(tokens.x)))."

@@ -33,6 +33,7 @@ struct ReportPoint: Sendable {
         if serving != nil {
             let completed = runs.compactMap(\.serving).map { Double($0.completedRequests) }
             serving!.completedRequests = Int(ReportStatistics.median(completed)!.rounded())
+            serving!.arrivalRequestsPerSecond = ReportStatistics.median(runs.compactMap(\.serving?.arrivalRequestsPerSecond))
         }
         self.serving = serving
         predicted = Self.median(runs.compactMap(\.predicted), \.stepSeconds, \.tokensPerSecond, \.attentionSeconds,
