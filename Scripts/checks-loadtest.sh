@@ -53,7 +53,8 @@ lt_resume_ok() {
     kill -TERM "$pid"; wait "$pid" || true
     [ -e "$out/points/0000/record.json" ] && [ ! -e "$out/points/0002/record.json" ] || { echo "interrupted too late or too early"; return 1; }
     sleep 1
-    if pgrep -f "expertmesh run --config $CFG" >/dev/null; then echo "ranks left behind"; return 1; fi
+    # The ranks' --summary names this sweep's own folder: nothing else on the machine matches it.
+    if pgrep -f "$out/points/" >/dev/null; then echo "ranks left behind"; pgrep -af "$out/points/"; return 1; fi
     cp "$out/points/0000/record.json" "$WORK/first.json"
     "$BIN" loadtest --config "$CFG" --sweep tokens=8,16,24 --steps 1 --out "$out" --resume >"$WORK/resume.txt" 2>&1 || return 1
     grep -q "resuming: [12] of 3 points already done" "$WORK/resume.txt" || { echo "no resume line:"; cat "$WORK/resume.txt"; return 1; }
@@ -71,11 +72,15 @@ lt_failed_point_ok() {
     sed "s|^weights:|weights:\n  path: $WORK/w.safetensors|" "$CFG" >Cluster/.loadtest-weights.yaml
     "$BIN" loadtest --config Cluster/.loadtest-weights.yaml --sweep hidden=128,256 --steps 1 --out "$WORK/lt-fail" --quiet
     local status=$?
+    grep -q '^0,0,failed,.*has shape' "$WORK/lt-fail/points.csv" && grep -q '^1,0,ok,' "$WORK/lt-fail/points.csv" || status=1
+    # --resume runs the failed point again and keeps the measured one.
+    "$BIN" loadtest --config Cluster/.loadtest-weights.yaml --sweep hidden=128,256 --steps 1 --out "$WORK/lt-fail" --resume \
+        >"$WORK/lt-fail.txt" 2>&1 || status=1
+    grep -q "resuming: 1 of 2 points already done" "$WORK/lt-fail.txt" && grep -q "1/1 point 0: hidden=128" "$WORK/lt-fail.txt" || status=1
     rm -f Cluster/.loadtest-weights.yaml
-    [ "$status" -eq 0 ] || return 1
-    grep -q '^0,0,failed,.*has shape' "$WORK/lt-fail/points.csv" && grep -q '^1,0,ok,' "$WORK/lt-fail/points.csv"
+    [ "$status" -eq 0 ]
 }
-check "a failed point is recorded with its error and the sweep goes on" lt_failed_point_ok
+check "a failed point is recorded with its error, the sweep goes on, and --resume retries it" lt_failed_point_ok
 
 # --- the cost model alone, at paper scale
 check "loadtest --model-only sweeps DeepSeek-V3 from EP 8 to 256 on H800 links" bash -c "

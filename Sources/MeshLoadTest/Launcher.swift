@@ -92,12 +92,19 @@ public struct Launcher: Sendable {
         let status: Int32?
         status = try await withThrowingTaskGroup(of: Int32?.self) { group in
             group.addTask {
+                RunningJob.spawning.withLock { $0 = true }
+                defer {
+                    RunningJob.current.withLock { $0 = nil }
+                    RunningJob.spawning.withLock { $0 = false }
+                }
                 let result = try await Subprocess.run(configuration, input: .none,
                                                       output: .fileDescriptor(out, closeAfterSpawningProcess: true),
                                                       error: .fileDescriptor(err, closeAfterSpawningProcess: true)) { execution in
-                    RunningJob.current.withLock { $0 = execution.processIdentifier.value }
+                    let pid = execution.processIdentifier.value
+                    RunningJob.current.withLock { $0 = pid }
+                    // Interrupted while it was being spawned: end it now.
+                    if RunningJob.wasInterrupted { RunningJob.end(pid) }
                 }
-                RunningJob.current.withLock { $0 = nil }
                 switch result.terminationStatus {
                 case .exited(let code): return code
                 case .signaled(let signal): return 128 + signal
@@ -134,6 +141,8 @@ public struct Launcher: Sendable {
 /// The job running now, so that an interrupted sweep can end it.
 public enum RunningJob {
     static let current = Mutex<Int32?>(nil)
+    /// A job is being started (its pid is not known yet).
+    static let spawning = Mutex(false)
     static let interrupted = Mutex(false)
 
     /// Whether ``terminate()`` was called: a job that ends after it was ended, not failed.
@@ -143,6 +152,9 @@ public enum RunningJob {
     /// and no point is recorded after it.
     public static func terminate() {
         interrupted.withLock { $0 = true }
+        // A job being spawned has no pid yet: wait (briefly) for it, so that it is not orphaned.
+        let deadline = Date().addingTimeInterval(3)
+        while current.withLock({ $0 }) == nil, spawning.withLock({ $0 }), Date() < deadline { usleep(10_000) }
         if let pid = current.withLock({ $0 }) { end(pid) }
     }
 

@@ -99,7 +99,8 @@ public final class LoadTest {
             guard let record = try? JSONDecoder().decode(PointRecord.self, from: data) else {
                 throw SweepError("\(path): not a point record (remove it to run the point again)")
             }
-            done[plan.point.index] = record
+            // A failed point runs again: its record is replaced only when the new run ends.
+            if record.status != .failed { done[plan.point.index] = record }
         }
         return done
     }
@@ -168,6 +169,7 @@ public final class LoadTest {
                     ttftP50: serving.timeToFirstToken.p50, ttftP90: serving.timeToFirstToken.p90, ttftP99: serving.timeToFirstToken.p99,
                     tpotP50: serving.timePerOutputToken.p50, tpotP90: serving.timePerOutputToken.p90,
                     tpotP99: serving.timePerOutputToken.p99)
+                record.serving?.arrivalRequestsPerSecond = serving.arrivalRequestsPerSecond
             } else {
                 let run = try JSONDecoder().decode(RunSummary.self, from: data)
                 record.measured = PointRecord.Measured(

@@ -21,6 +21,8 @@ public struct SweepBase: Sendable {
     public var modelOnly = false
     /// Ranks run on the hosts of a hostfile, not all on this machine.
     public var remoteHosts = false
+    /// This machine's profile, the config's `hardware:` (what `run --emulate-device` compares with).
+    public var localHardware: HardwareProfile?
 
     public init(configPath: String, config: ExpertMeshConfig) {
         self.configPath = configPath
@@ -116,6 +118,28 @@ public struct PointPlan: Sendable {
             let emulated = emulate, device = v[.flops] != nil
             predictionProfile = base.hardware.map { Self.measuredProfile(local: $0, emulate: emulated, device: device) }
         }
+        if !base.modelOnly, config.cluster.layout == .colocated || config.model.latentCacheWidth > 0 {
+            throw SweepError("point \(point.index) (\(label)): \(base.configPath): "
+                             + (config.cluster.layout == .colocated ? "cluster.layout: colocated" : "model.latent_cache_width")
+                             + " is for the cost model only: add --model-only")
+        }
+        if let emulate, v[.bandwidth] != nil || v[.latency] != nil {
+            // The axis changes the link between nodes: some exchange must cross it.
+            let nodes = Set((0..<config.cluster.ranks).map {
+                config.cluster.nodeOfRank.count == config.cluster.ranks ? config.cluster.nodeOfRank[$0] : $0 / emulate.devicesPerNode
+            })
+            if nodes.count < 2 {
+                throw SweepError("point \(point.index) (\(label)): every rank is on one node of \(base.emulatePath ?? "the emulated profile") (devices_per_node \(emulate.devicesPerNode)): the bandwidth and latency axes change the link between nodes, which no exchange would cross")
+            }
+        }
+        if emulateDevice, let flops = v[.flops].flatMap(SweepSpec.flopsPerSecond) {
+            guard let local = base.localHardware else {
+                throw SweepError("--sweep flops: measured runs slow compute relative to this machine's profile: \(base.configPath) needs `hardware:` (from expertmesh calibrate)")
+            }
+            if flops > local.peakFlopsPerSecond * 1.0001 {
+                throw SweepError("point \(point.index) (\(label)): flops: this machine does \(String(format: "%.3g", local.peakFlopsPerSecond / 1e9)) GFLOP/s (\(base.config.hardware ?? "")): a faster device cannot be emulated")
+            }
+        }
         if rate != nil, config.workload.mode == .decode, v[.mode] != nil {
             throw SweepError("point \(point.index) (\(label)): a rate point serves requests (prefill then decode); do not sweep mode with rate")
         }
@@ -161,7 +185,7 @@ public struct PointPlan: Sendable {
         var request = PredictionRequest(config: config, hardware: profile)
         request.imbalance = PredictionRequest.expectedImbalance(config)
         // Measured on this machine: its ranks share its cores, whatever nodes the emulated links describe.
-        if !base.modelOnly, emulate != nil, !base.remoteHosts { request.machineCores = base.hardware?.coresPerNode }
+        if !base.modelOnly, !base.remoteHosts { request.machineCores = base.hardware?.coresPerNode }
         guard let prediction = try? CostModel(request).predict() else { return nil }
         func component(_ prefix: String) -> Double {
             prediction.components.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + $1.seconds }
@@ -186,7 +210,7 @@ public struct PointPlan: Sendable {
         let links = emulate ?? (base.modelOnly ? predictionProfile : nil)
         record.linkBitsPerSecond = links.map { $0.interNode.bytesPerSecond * 8 }
         record.linkLatencySeconds = links.map(\.interNode.latencySeconds)
-        record.deviceFlopsPerSecond = (emulateDevice ? emulate : predictionProfile)?.peakFlopsPerSecond
+        record.deviceFlopsPerSecond = predictionProfile?.peakFlopsPerSecond ?? (emulateDevice ? emulate : nil)?.peakFlopsPerSecond
         record.offeredRequestsPerSecond = rate
         record.blasThreads = c.runtime.blasThreads
         return record
@@ -205,8 +229,10 @@ public struct PointPlan: Sendable {
         }
         if let stepTimeout { args += ["--step-timeout", String(stepTimeout)] }
         if let rate {
+            // A new Poisson sample per repetition; the same one (scaled by 1/rate) across rates.
             args += ["--rate", String(rate), "--requests", String(base.requests), "--output-tokens", String(base.outputTokens),
-                     "--max-batch-tokens", String(base.maxBatchTokens)]
+                     "--max-batch-tokens", String(base.maxBatchTokens),
+                     "--arrival-seed", String(config.workload.seed &+ UInt64(point.repetition))]
         }
         // Run points keep every step's metrics too (one JSON object per step).
         if rate == nil { args += ["--metrics", (folder as NSString).appendingPathComponent("metrics.jsonl")] }

@@ -141,6 +141,42 @@ let defaultConfig: String = {
         #expect(slowExchange > fastExchange)
     }
 
+    @Test func hardwareAxesThatCouldNotActAreRefused() throws {
+        var b = try base()
+        b.localHardware = b.hardware
+        let local = try #require(b.hardware)
+        // Every rank on one node of the emulated profile: no exchange crosses the swept link.
+        b.emulate = local
+        b.emulatePath = "local.yaml"
+        let bandwidth = try SweepSpec.parse(sweeps: ["bandwidth=1,10"], repeats: 1, scaling: .strong)
+        #expect { try PointPlan(point: bandwidth.points[0], spec: bandwidth, base: b) } throws: {
+            String(describing: $0).contains("every rank is on one node")
+        }
+        // A device faster than this machine cannot be emulated.
+        b.emulate = try HardwareProfile.load(path: defaultConfig.replacingOccurrences(of: "default.yaml", with: "hardware/cpu-1gbe.yaml"))
+        let peak = local.peakFlopsPerSecond / 1e9
+        let flops = try SweepSpec.parse(sweeps: ["flops=\(peak / 2),\(peak * 2)"], repeats: 1, scaling: .strong)
+        #expect(throws: Never.self) { try PointPlan(point: flops.points[0], spec: flops, base: b) }
+        #expect { try PointPlan(point: flops.points[1], spec: flops, base: b) } throws: {
+            String(describing: $0).contains("a faster device cannot be emulated")
+        }
+        // The slower device is what the prediction and the record use.
+        let slow = try PointPlan(point: flops.points[0], spec: flops, base: b)
+        #expect(abs(slow.record(status: .ok).deviceFlopsPerSecond! - local.peakFlopsPerSecond / 2) < 1)
+    }
+
+    @Test func configsOnlyTheCostModelRunsNeedModelOnly() throws {
+        let path = defaultConfig.replacingOccurrences(of: "default.yaml", with: "deepseek-v3.yaml")
+        var b = SweepBase(configPath: path, config: try ExpertMeshConfig.load(path: path))
+        let spec = try SweepSpec.parse(sweeps: ["workers=8"], repeats: 1, scaling: .strong)
+        #expect { try PointPlan(point: spec.points[0], spec: spec, base: b) } throws: {
+            String(describing: $0).contains("add --model-only")
+        }
+        b.modelOnly = true
+        b.hardware = try HardwareProfile.load(path: try #require(b.config.hardware))
+        #expect(throws: Never.self) { try PointPlan(point: spec.points[0], spec: spec, base: b) }
+    }
+
     @Test func emulatedRunsArePredictedWithThisMachinesDeviceAndTheEmulatedLinks() throws {
         var local = try #require(try base().hardware)
         var emulated = local

@@ -27,11 +27,11 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "A sweep file (YAML: axes: {AXIS: [values]}, repeat: N, scaling: strong|weak) instead of --sweep.")
     var sweepFile: String?
 
-    @Option(name: .customLong("repeat"), help: "Runs of every point (rows of points.csv; plots take their median).")
-    var repeats: Int = 1
+    @Option(name: .customLong("repeat"), help: "Runs of every point (rows of points.csv; plots take their median) (default 1).")
+    var repeats: Int?
 
-    @Option(help: "strong: the same tokens at every worker count; weak: sequences grow with the workers.")
-    var scaling: String = Scaling.strong.rawValue
+    @Option(help: "strong (default): the same tokens at every worker count; weak: sequences grow with the workers.")
+    var scaling: String?
 
     @Option(help: "The result folder (created; must not hold another sweep).")
     var out: String
@@ -80,25 +80,30 @@ struct LoadTestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec: SweepSpec
-        guard let scalingValue = Scaling(rawValue: scaling) else {
-            throw CommandError(message: "--scaling: expected strong or weak, found '\(scaling)'")
+        let scalingValue = try scaling.map {
+            guard let value = Scaling(rawValue: $0) else { throw CommandError(message: "--scaling: expected strong or weak, found '\($0)'") }
+            return value
         }
         if let sweepFile {
-            guard sweeps.isEmpty else { throw CommandError(message: "--sweep-file: give the axes in the file or with --sweep, not both") }
+            guard sweeps.isEmpty, repeats == nil, scalingValue == nil else {
+                throw CommandError(message: "--sweep-file: give the axes, repeat and scaling in the file, not also --sweep, --repeat or --scaling")
+            }
             spec = try SweepSpec.load(path: sweepFile)
         } else {
             guard !sweeps.isEmpty else { throw CommandError(message: "--sweep: give at least one axis, e.g. --sweep workers=1,2,3") }
-            spec = try SweepSpec.parse(sweeps: sweeps, repeats: repeats, scaling: scalingValue)
+            spec = try SweepSpec.parse(sweeps: sweeps, repeats: repeats ?? 1, scaling: scalingValue ?? .strong)
         }
         if let steps, steps < 1 { throw CommandError(message: "--steps: expected at least 1, found \(steps)") }
         for (flag, value) in [("--requests", requests), ("--output-tokens", outputTokens), ("--max-batch-tokens", maxBatchTokens)] where value < 1 {
             throw CommandError(message: "\(flag): expected at least 1, found \(value)")
         }
         guard pointTimeout > 0 else { throw CommandError(message: "--point-timeout: expected seconds > 0, found \(pointTimeout)") }
+        if let stepTimeout, !(stepTimeout > 0) { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
 
         var base = SweepBase(configPath: config, config: try ExpertMeshConfig.load(path: config))
         base.hardwarePath = hardware ?? base.config.hardware
         if let path = base.hardwarePath { base.hardware = try HardwareProfile.load(path: path) }
+        if let path = base.config.hardware { base.localHardware = try HardwareProfile.load(path: path) }
         if let emulate {
             base.emulatePath = emulate
             base.emulate = try HardwareProfile.load(path: emulate)
@@ -187,7 +192,7 @@ final class Interruption: @unchecked Sendable {
 
     static func install() -> Interruption {
         let interruption = Interruption()
-        for signalNumber in [SIGINT, SIGTERM] {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
