@@ -36,12 +36,13 @@ check "serve: 2 coordinators + 2 workers share the requests" bash -c "set -e
 
 # A gap longer than the step timeout: idle coordinators keep the workers' waits short. (The
 # timeout also bounds the setup agreement, so it cannot be much shorter than loading the weights.)
-printf 'arrival_seconds,prompt_tokens,output_tokens\n0.0,32,4\n0.05,8,6\n0.1,64,1\n3.1,16,3\n3.1,16,3\n' >"$WORK/trace.csv"
+printf 'arrival_seconds,prompt_tokens,output_tokens\n0.0,32,4\n0.05,8,6\n0.1,64,1\n8.1,16,3\n8.1,16,3\n' >"$WORK/trace.csv"
 check "serve: a trace file with a gap longer than the step timeout" bash -c "set -e
-    em_mpirun -np 4 '$BIN' serve --config '$CFG' --trace-file '$WORK/trace.csv' --step-timeout 2.5 \
+    em_mpirun -np 4 '$BIN' serve --config '$CFG' --trace-file '$WORK/trace.csv' --step-timeout 5 \
         --summary '$WORK/trace.json' --requests-csv '$WORK/trace-requests.csv' --quiet
     [ \"\$(json_field '$WORK/trace.json' '' completedRequests)\" = 5 ]
-    awk -F, 'NR == 5 && \$3 < 3.1 { exit 1 }' '$WORK/trace-requests.csv'"
+    # The late requests were served after they arrived (first token at or after 8.1 s).
+    awk -F, 'NR == 5 && \$4 < 8.1 { bad = 1 } END { exit bad }' '$WORK/trace-requests.csv'"
 
 printf 'arrival_seconds,prompt_tokens,output_tokens\n0.0,32,4\n0.5,eight,4\n' >"$WORK/bad-trace.csv"
 expect_bad_input "serve: a bad trace line is named with its file and line" "bad-trace.csv: line 3: prompt_tokens" \
