@@ -34,15 +34,15 @@ sweep() {
 # 1. Bandwidth: the links of CPU nodes on Ethernet, from 50 Mbit/s to 10 Gbit/s.
 sweep bandwidth --emulate "$LINKS" --steps "$STEPS" --repeat 2 \
     --sweep bandwidth=0.05,0.1,0.2,0.5,1,2,5,10
-# 2. FLOP/s: devices from 8x slower than this machine's core to as fast, while the links bind
+# 2. FLOP/s: devices from 8x slower than this machine's core (31.5 GFLOP/s) to as fast, while the links bind
 #    (0.1 Gbit/s) and while they do not (10 Gbit/s).
 sweep flops --emulate "$LINKS" --steps "$STEPS" --repeat 2 \
-    --sweep bandwidth=0.1,10 --sweep flops=4,8,16,32
+    --sweep bandwidth=0.1,10 --sweep flops=4,8,16,31
 # 3. Workers: strong scaling at 1 Gbit/s (every rank shares this machine's 2 cores).
 sweep workers --emulate "$LINKS" --steps "$STEPS" --repeat 2 \
     --sweep workers=1,2,3
 # 4. Serving: open-loop Poisson arrivals against offered load.
-sweep serving --requests 32 --output-tokens 8 \
+sweep serving --requests 64 --output-tokens 8 \
     --sweep rate=2,4,8,16,32,48,64
 # 5. DeepSeek-V3 on H800 nodes, predicted: expert parallelism from 8 to 256 GPUs, and the
 #    inter-node bandwidth from 25 to 800 Gbit/s at EP144.
