@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // C doors: each has exactly one Swift importer.
@@ -58,7 +59,9 @@ let package = Package(
         ]),
         .testTarget(name: "MeshIOTests", dependencies: ["MeshIO"]),
         .testTarget(name: "MeshLoadTestTests", dependencies: ["MeshLoadTest", "MeshCore", "MeshIO"]),
-        .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "MeshIO"]),
+        .testTarget(name: "MeshCoreTests", dependencies: [
+            "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor"]),
         .testTarget(name: "MeshModelTests", dependencies: [
             "MeshModel", "MeshCore", "MeshTensor", "MeshIO",
