@@ -9,7 +9,7 @@ struct ExpertMesh: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "expertmesh",
         abstract: "Run Mixture-of-Experts models with experts spread over MPI ranks, and measure them.",
-        subcommands: [Validate.self, Reference.self, Run.self, BenchCommand.self, Predict.self, SaveWeights.self, Compare.self, MPICheck.self, Calibrate.self, LoadTestCommand.self, Serve.self])
+        subcommands: [Validate.self, Reference.self, Run.self, BenchCommand.self, Predict.self, SaveWeights.self, Compare.self, MPICheck.self, Calibrate.self, LoadTestCommand.self, Serve.self, PlanCommand.self])
 
     /// Bad input of any kind exits with status 2 and one line on standard error.
     static func main() async {
