@@ -4,6 +4,10 @@ public enum PlacementStrategy: String, Sendable, CaseIterable, Codable {
     case contiguous
     /// Expert e is held by worker e mod W.
     case roundRobin = "round_robin"
+    /// The experts of a routing group (`model.router.groups`) stay on one node: groups are dealt
+    /// to the workers' nodes in contiguous blocks, then each node's experts contiguously over its
+    /// workers. With group-limited routing a token then crosses to at most `top_groups` nodes.
+    case nodeAware = "node_aware"
 }
 
 /// Which experts each worker holds, in every MoE layer.
@@ -32,6 +36,30 @@ public struct Placement: Sendable, Equatable, Codable {
             }
         case .roundRobin:
             for e in 0..<experts { lists[e % workers].append(e) }
+        case .nodeAware:
+            // Without nodes and groups to respect, the same as contiguous.
+            self.init(strategy: .contiguous, experts: experts, workers: workers, moeLayers: moeLayers)
+            return
+        }
+        self.init(uniform: lists, moeLayers: moeLayers)
+    }
+
+    /// Node-aware placement: `groups` routing groups of consecutive experts, dealt in contiguous
+    /// blocks to the nodes of the workers (`nodeOfWorker`, in order of first appearance), each
+    /// node's experts then contiguously over its workers.
+    ///
+    /// - Precondition: `groups` divides `experts` and is a multiple of the number of nodes.
+    public init(nodeAware experts: Int, groups: Int, nodeOfWorker: [Int], moeLayers: Int) {
+        var nodes: [Int] = []
+        for node in nodeOfWorker where !nodes.contains(node) { nodes.append(node) }
+        let perGroup = experts / groups, groupsPerNode = groups / nodes.count
+        var lists = Array(repeating: [Int](), count: nodeOfWorker.count)
+        for (n, node) in nodes.enumerated() {
+            let held = Array((n * groupsPerNode * perGroup)..<((n + 1) * groupsPerNode * perGroup))
+            let here = nodeOfWorker.indices.filter { nodeOfWorker[$0] == node }
+            for (i, w) in here.enumerated() {
+                lists[w] = Array(held[(i * held.count / here.count)..<((i + 1) * held.count / here.count)])
+            }
         }
         self.init(uniform: lists, moeLayers: moeLayers)
     }

@@ -11,7 +11,7 @@ struct ConfigParser {
         "rms_norm_eps", "rope_theta", "vocab", "tie_embeddings", "experts", "top_k", "expert_ffn",
         "shared_experts", "shared_ffn", "shared_expert_gate", "dense_layers", "dense_ffn", "router", "latent_cache_width",
     ]
-    static let routerKeys: Set = ["scoring", "normalize", "scale", "bias", "groups", "top_groups", "group_score", "skew", "skew_seed"]
+    static let routerKeys: Set = ["scoring", "normalize", "scale", "bias", "groups", "top_groups", "group_score", "skew", "skew_seed", "hot_experts", "hot_factor"]
     static let clusterKeys: Set = ["coordinators", "workers", "nodes", "placement", "layout"]
     static let workerKeys: Set = ["worker", "experts", "per_layer"]
     static let workloadKeys: Set = ["mode", "sequences", "tokens", "steps", "seed"]
@@ -121,6 +121,8 @@ struct ConfigParser {
         if let v = map["group_score"] { router.groupScore = try v.choice(GroupScore.self, among: GroupScore.allCases) }
         if let v = map["skew"] { router.skew = try v.double(in: 0...10) }
         if let v = map["skew_seed"] { router.skewSeed = UInt64(try v.int(in: 0...Int.max)) }
+        if let v = map["hot_experts"] { router.hotExperts = try v.intList(in: 0...Int.max) }
+        if let v = map["hot_factor"] { router.hotFactor = try v.double(in: 1...1e6) }
     }
 
     // MARK: cluster
@@ -140,13 +142,33 @@ struct ConfigParser {
             }
         }
         if let v = map["placement"] {
-            if case .scalar = v.node {
+            switch v.node {
+            case .scalar:
                 cluster.placement = .strategy(try v.choice(PlacementStrategy.self, among: PlacementStrategy.allCases))
-            } else {
+            case .mapping:
+                cluster.placement = .explicit(try parsePlacementFile(v, workers: cluster.workers, model: model))
+            default:
                 cluster.placement = .explicit(try parseWorkers(v, workers: cluster.workers, model: model))
             }
         }
         return cluster
+    }
+
+    /// `placement: {file: PATH}`: the explicit list of a placement file (what `expertmesh plan`
+    /// writes: a mapping whose `placement` key holds the list), resolved against the config's folder.
+    func parsePlacementFile(_ node: ConfigNode, workers: Int, model: ModelConfig) throws -> [WorkerPlacement] {
+        let map = try node.mapping(allowed: ["file"])
+        let fileNode = try map.required("file")
+        let path = ExpertMeshConfig.resolve(try fileNode.string(), against: baseDirectory)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw fileNode.error(.unreadable, expected: "a readable placement file", found: "'\(path)'")
+        }
+        do {
+            let top = try ConfigNode.document(yaml: text).mapping(allowed: ["placement"])
+            return try parseWorkers(try top.required("placement"), workers: workers, model: model)
+        } catch let error as ConfigError {
+            throw error.inFile(path)
+        }
     }
 
     /// Explicit placement entries, reordered by their `worker` field when it is given.

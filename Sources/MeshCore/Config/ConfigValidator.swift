@@ -17,6 +17,9 @@ enum ConfigValidator {
             throw fail("top_k", "at most the number of experts (\(model.experts))", "\(model.topK)")
         }
         let router = model.router
+        if let hot = router.hotExperts.first(where: { $0 >= model.experts }) {
+            throw fail("router.hot_experts", "expert ids in 0...\(model.experts - 1)", "\(hot)")
+        }
         guard model.experts % router.groups == 0 else {
             throw fail("router.groups", "a divisor of experts (\(model.experts))", "\(router.groups)")
         }
@@ -47,6 +50,16 @@ enum ConfigValidator {
         let moeLayers = model.moeLayers.count
         let placement: Placement
         switch cluster.placement {
+        case .strategy(.nodeAware):
+            let nodeOfWorker = (0..<cluster.workers).map { cluster.node(ofRank: cluster.rank(ofWorker: $0)) }
+            let nodes = Set(nodeOfWorker).count
+            let groups = model.router.groups
+            guard groups % nodes == 0 else {
+                throw ConfigError(.inconsistent, path: "cluster.placement",
+                                  expected: "node_aware with model.router.groups (\(groups)) a multiple of the workers' nodes (\(nodes))",
+                                  found: "\(groups) groups over \(nodes) nodes")
+            }
+            placement = Placement(nodeAware: model.experts, groups: groups, nodeOfWorker: nodeOfWorker, moeLayers: moeLayers)
         case .strategy(let strategy):
             placement = Placement(strategy: strategy, experts: model.experts, workers: cluster.workers,
                                   moeLayers: moeLayers)

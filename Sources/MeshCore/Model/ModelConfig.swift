@@ -47,16 +47,25 @@ public struct RouterConfig: Sendable, Equatable, Codable {
     /// which experts are chosen, not their weights. 0 = off.
     public var skew: Double = 0
     public var skewSeed: UInt64 = 0
+    /// Named hot experts, for load tests: their choice scores are multiplied by `hotFactor`.
+    public var hotExperts: [Int] = []
+    public var hotFactor: Double = 4
 
     public init() {}
 
-    /// The factor each expert's choice score is multiplied by (all 1 when `skew` is 0).
+    /// Whether routing is skewed on purpose (`skew` or `hot_experts`).
+    public var isSkewed: Bool { skew > 0 || !hotExperts.isEmpty }
+
+    /// The factor each expert's choice score is multiplied by: the Zipf factor of its popularity
+    /// rank, times `hotFactor` for a named hot expert (all 1 when routing is not skewed).
     public func skewFactors(experts: Int) -> [Float] {
-        guard skew > 0 else { return Array(repeating: 1, count: experts) }
-        var generator = SplitMix64(seed: skewSeed, name: "router.skew")
-        let popularity = Array(0..<experts).shuffled(using: &generator)   // popularity[r] = expert of rank r
         var factors = [Float](repeating: 1, count: experts)
-        for (rank, expert) in popularity.enumerated() { factors[expert] = Float(pow(Double(rank + 1), -skew)) }
+        if skew > 0 {
+            var generator = SplitMix64(seed: skewSeed, name: "router.skew")
+            let popularity = Array(0..<experts).shuffled(using: &generator)   // popularity[r] = expert of rank r
+            for (rank, expert) in popularity.enumerated() { factors[expert] = Float(pow(Double(rank + 1), -skew)) }
+        }
+        for expert in hotExperts where expert < experts { factors[expert] *= Float(hotFactor) }
         return factors
     }
 }

@@ -44,7 +44,7 @@ public struct Router: Sendable {
         self.config = config
         self.experts = experts
         self.topK = topK
-        skewFactors = config.skew > 0 ? config.skewFactors(experts: experts) : nil
+        skewFactors = config.isSkewed ? config.skewFactors(experts: experts) : nil
     }
 
     public init(model: ModelConfig) {
