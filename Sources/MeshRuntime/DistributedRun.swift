@@ -18,6 +18,8 @@ public struct RunRequest: Sendable {
     public var tracePath: String?
     /// Where rank 0 writes the run's ``RunSummary`` as JSON.
     public var summaryPath: String?
+    /// Where rank 0 writes the tokens per expert per MoE layer as CSV (`--load-stats`).
+    public var loadStatsPath: String?
     public var mode: RunMode
     public var steps: Int
     /// Where rank 0 writes the summary table (standard output from the CLI); nil: no summary.
@@ -229,6 +231,7 @@ final class RunSession {
         if let path = request.metricsPath { try report.writeMetrics(to: path) }
         if let path = request.tracePath { try report.writeTrace(to: path) }
         if let path = request.summaryPath { try report.writeSummary(to: path) }
+        if let path = request.loadStatsPath { try report.writeLoadStats(to: path) }
         request.summary?(report.summary())
         return report
     }

@@ -207,6 +207,37 @@ struct RunReport {
                           tokensPerExpert: perExpert)
     }
 
+    /// The weight of the newest step in the load statistics' exponential moving average.
+    static let loadAverageWeight = 0.25
+
+    /// Tokens routed to each expert of each MoE layer (`run --load-stats`): the total over the
+    /// run's steps, the mean per step, and an exponential moving average over the steps (weight
+    /// ``loadAverageWeight`` on the newest), one CSV row per (layer, expert). `expertmesh plan`
+    /// reads it.
+    func writeLoadStats(to path: String) throws {
+        let m = config.model
+        var lines = [
+            "# expertmesh load statistics: tokens routed to each expert of each MoE layer, counted by the workers",
+            "# config: \(request.configPath), \(request.mode.rawValue), \(stepCount) steps; moving_average: exponential, weight \(Self.loadAverageWeight) on the newest step",
+            "layer,expert,tokens,mean_per_step,moving_average",
+        ]
+        for (moe, layer) in m.moeLayers.enumerated() {
+            var total = Array(repeating: 0.0, count: m.experts), average = total
+            for s in 0..<stepCount {
+                var step = Array(repeating: 0.0, count: m.experts)
+                for w in workerRanks { for (e, n) in steps[w][s].expertRows[moe].enumerated() { step[e] += n } }
+                for e in 0..<m.experts {
+                    total[e] += step[e]
+                    average[e] = s == 0 ? step[e] : Self.loadAverageWeight * step[e] + (1 - Self.loadAverageWeight) * average[e]
+                }
+            }
+            for e in 0..<m.experts {
+                lines.append("\(layer),\(e),\(Int(total[e])),\(String(format: "%.6g", total[e] / Double(max(stepCount, 1)))),\(String(format: "%.6g", average[e]))")
+            }
+        }
+        try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: path)
+    }
+
     func writeSummary(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

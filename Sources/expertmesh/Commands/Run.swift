@@ -35,6 +35,9 @@ struct Run: ParsableCommand {
     @Option(help: "Write the run's medians (step time, phases, bytes, imbalance) as JSON to this file.")
     var summary: String?
 
+    @Option(help: "Write the tokens routed to each expert of each MoE layer (total, mean per step, moving average) as CSV, for `expertmesh plan`.")
+    var loadStats: String?
+
     @Flag(help: "Do not print the summary table.")
     var quiet = false
 
@@ -60,7 +63,7 @@ struct Run: ParsableCommand {
             loaded.runtime.stepTimeoutSeconds = stepTimeout
         }
         // Files are written by rank 0 after the run: a folder that is not there is bad input now.
-        for (flag, path) in [("--output", io.output), ("--metrics", metrics), ("--trace", trace), ("--summary", summary)] {
+        for (flag, path) in [("--output", io.output), ("--metrics", metrics), ("--trace", trace), ("--summary", summary), ("--load-stats", loadStats)] {
             guard let path else { continue }
             let folder = (path as NSString).deletingLastPathComponent
             var isFolder: ObjCBool = false
@@ -76,6 +79,7 @@ struct Run: ParsableCommand {
         request.metricsPath = metrics
         request.tracePath = trace
         request.summaryPath = summary
+        request.loadStatsPath = loadStats
         request.mode = mode
         if let steps = io.steps { request.steps = steps }
         if !quiet { request.summary = { print($0) } }
