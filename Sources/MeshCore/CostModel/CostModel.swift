@@ -267,14 +267,42 @@ public struct CostModel: Sendable {
         let held = config.placement.experts.isEmpty ? Array(repeating: Int(e) / workers, count: workers)
             : config.placement.experts[moeIndex].map(\.count)
         let busiest = Double(held.max() ?? 0)
-        let active = 1 - pow(1 - k / e, allTokens)                   // P(expert receives ≥ 1 token)
-        let n = perExpert * request.imbalance / max(active, 1e-12)   // tokens per active expert
-        let one = roof(6 * n * h * f, 3 * h * f * b + 2 * n * (h + f) * b, rows: n)
-        let experts = one.scaled(by: busiest * active)
+        var experts: Roofline
+        if let load = expertLoad(moeIndex), !config.placement.experts.isEmpty {
+            // Known shares of the tokens per expert: each copy of an expert gets its share over
+            // its copies; the slowest worker (its GEMMs one after another) sets the time.
+            let lists = config.placement.experts[moeIndex]
+            var copies = Array(repeating: 0, count: model.experts)
+            for list in lists { for x in list { copies[x] += 1 } }
+            experts = .zero
+            for list in lists {
+                var worker = Roofline.zero
+                for x in list where load[x] > 0 {
+                    let rows = allTokens * load[x] / Double(copies[x])
+                    worker = worker + roof(6 * rows * h * f, 3 * h * f * b + 2 * rows * (h + f) * b, rows: rows)
+                }
+                if worker.seconds > experts.seconds { experts = worker }
+            }
+        } else {
+            let active = 1 - pow(1 - k / e, allTokens)                   // P(expert receives ≥ 1 token)
+            let n = perExpert * request.imbalance / max(active, 1e-12)   // tokens per active expert
+            let one = roof(6 * n * h * f, 3 * h * f * b + 2 * n * (h + f) * b, rows: n)
+            experts = one.scaled(by: busiest * active)
+        }
         let dispatch = exchange(hw: hw, dispatch: true, tokensPerSource: t, moeIndex: moeIndex)
         let combine = exchange(hw: hw, dispatch: false, tokensPerSource: t, moeIndex: moeIndex)
         return LayerPrediction(layer: layer, moe: true, attention: attention, router: router, mlp: shared,
                                experts: experts, tokensPerExpert: perExpert, dispatch: dispatch, combine: combine)
+    }
+
+    /// The probability that one token chooses each expert of MoE layer `moeIndex` (they sum to
+    /// k): from the request's per-expert load, else the config's skew; nil for uniform routing.
+    func expertLoad(_ moeIndex: Int) -> [Double]? {
+        guard let raw = request.expertLoad.map({ $0[min(moeIndex, $0.count - 1)] }) ?? PredictionRequest.expectedLoad(config)?[moeIndex],
+              raw.count == model.experts else { return nil }
+        let total = raw.reduce(0, +)
+        guard total > 0 else { return nil }
+        return raw.map { min(1, $0 / total * Double(model.topK)) }
     }
 
     /// Bytes of one record on the wire.
@@ -301,7 +329,15 @@ public struct CostModel: Sendable {
         let record = recordBytes(dispatch: dispatch)
         let held = config.placement.experts.isEmpty ? Array(repeating: experts / workers, count: workers)
             : config.placement.experts[moeIndex].map(\.count)
-        let hit = held.map { Self.hitProbability(held: $0, experts: experts, k: k) }
+        var hit = held.map { Self.hitProbability(held: $0, experts: experts, k: k) }
+        if let load = expertLoad(moeIndex), !config.placement.experts.isEmpty {
+            // A token reaches a worker unless it misses every copy there: its chance to choose
+            // each expert, over that expert's copies (the runtime deals tokens among copies).
+            let lists = config.placement.experts[moeIndex]
+            var copies = Array(repeating: 0, count: experts)
+            for list in lists { for x in list { copies[x] += 1 } }
+            hit = lists.map { list in 1 - list.reduce(1.0) { $0 * (1 - load[$1] / Double(copies[$1])) } }
+        }
         let nodeCount = (nodes.max() ?? 0) + 1
         var nodeExperts = Array(repeating: 0, count: nodeCount)
         for w in 0..<workers { nodeExperts[nodes[rank(ofWorker: w)]] += held[w] }

@@ -33,8 +33,13 @@ public struct PredictionRequest: Sendable {
     /// Send records with their (expert, weight) header (ExpertMesh, DeepEP); false = bare rows
     /// (StepMesh's attention-FFN transfer).
     public var recordHeaders = true
-    /// Busiest worker's tokens over the mean (1 = perfectly balanced routing).
+    /// Busiest worker's tokens over the mean (1 = perfectly balanced routing), when no
+    /// per-expert load is known.
     public var imbalance: Double = 1
+    /// Tokens per expert in each MoE layer (any scale: only the shares count), measured (`run
+    /// --load-stats`) or expected; nil: uniform routing times `imbalance`, or the config's skew.
+    /// Workers' loads follow from the placement, replicated experts splitting their tokens.
+    public var expertLoad: [[Double]]?
     /// Every rank runs on one machine of this many cores, whatever nodes the profile's links
     /// describe: a run on this machine with emulated links. nil: nodes as the profile says.
     public var machineCores: Int?
@@ -47,17 +52,16 @@ public struct PredictionRequest: Sendable {
 }
 
 extension PredictionRequest {
-    /// The busiest worker's expected tokens over the mean under the config's routing skew
-    /// (`model.router.skew`), for the first MoE layer's placement; 1 without skew.
+    /// Expected tokens per expert of every MoE layer under the config's skewed routing
+    /// (`model.router.skew`, `hot_experts`), as shares of the k choices per token; nil without skew.
     ///
-    /// Each expert's share of the k choices per token is taken in proportion to its skew factor
-    /// `(r + 1)^-skew`, capped at one choice per token (a token picks k distinct experts), the
-    /// excess spread over the others in proportion; a worker's load is the sum over its experts.
-    /// An estimate: the router multiplies scores, not probabilities, so the real skew is milder
-    /// at small exponents; the load-test report puts the measured imbalance beside it.
-    public static func expectedImbalance(_ config: ExpertMeshConfig) -> Double {
+    /// Each expert's share is in proportion to its skew factor, capped at one choice per token
+    /// (a token picks k distinct experts), the excess spread over the others in proportion. An
+    /// estimate: the router multiplies near-equal scores, so its real skew is steeper (measure
+    /// it with `run --load-stats` and predict from that: ``expertLoad``).
+    public static func expectedLoad(_ config: ExpertMeshConfig) -> [[Double]]? {
         let model = config.model
-        guard model.router.skew > 0, let held = config.placement.experts.first, !held.isEmpty else { return 1 }
+        guard model.router.isSkewed else { return nil }
         let factors = model.router.skewFactors(experts: model.experts).map(Double.init)
         let k = Double(model.topK)
         var share = Array(repeating: 0.0, count: model.experts)
@@ -75,8 +79,25 @@ extension PredictionRequest {
             }
             if !changed { break }
         }
-        let loads = held.map { $0.reduce(0) { $0 + share[$1] } }
-        let mean = loads.reduce(0, +) / Double(loads.count)
+        return Array(repeating: share, count: model.moeLayers.count)
+    }
+
+    /// Each worker's tokens in MoE layer `moeIndex` under `load` (any scale), a replicated
+    /// expert's tokens split evenly over its copies, as the runtime deals them.
+    static func workerLoads(_ load: [Double], held: [[Int]]) -> [Double] {
+        var copies = Array(repeating: 0, count: load.count)
+        for list in held { for e in list { copies[e] += 1 } }
+        return held.map { $0.reduce(0) { $0 + load[$1] / Double(max(copies[$1], 1)) } }
+    }
+
+    /// The busiest worker's tokens over the mean in the first MoE layer, under ``expertLoad`` or
+    /// the config's expected skew; `imbalance` otherwise.
+    public var effectiveImbalance: Double {
+        guard let load = expertLoad?.first ?? Self.expectedLoad(config)?.first, let held = config.placement.experts.first else {
+            return imbalance
+        }
+        let loads = Self.workerLoads(load, held: held)
+        let mean = loads.reduce(0, +) / Double(max(loads.count, 1))
         return mean > 0 ? (loads.max() ?? 0) / mean : 1
     }
 }
