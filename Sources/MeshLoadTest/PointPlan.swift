@@ -21,6 +21,9 @@ public struct SweepBase: Sendable {
     public var modelOnly = false
     /// Ranks run on the hosts of a hostfile, not all on this machine.
     public var remoteHosts = false
+    /// A load file (`run --load-stats`) per point, `{AXIS}` naming the point's values: the
+    /// predictions take their workers' loads from it.
+    public var expertLoadPattern: String?
     /// This machine's profile, the config's `hardware:` (what `run --emulate-device` compares with).
     public var localHardware: HardwareProfile?
 
@@ -44,6 +47,8 @@ public struct PointPlan: Sendable {
     public let emulateDevice: Bool
     /// The profile the prediction uses.
     public let predictionProfile: HardwareProfile?
+    /// Tokens per expert per MoE layer the prediction assumes (`--expert-load`), if given.
+    public let expertLoad: [[Double]]?
     /// Offered requests per second of a serving point.
     public let rate: Double?
     public let base: SweepBase
@@ -68,6 +73,17 @@ public struct PointPlan: Sendable {
         if let x = v[.hidden] { set("model.hidden", x) }
         if let x = v[.skew] { set("model.router.skew", x) }
         if let x = v[.threads] { set("runtime.blas_threads", x) }
+        if let x = v[.placement] {
+            if PlacementStrategy(rawValue: x) != nil {
+                set("cluster.placement", x)
+            } else {
+                let path = URL(fileURLWithPath: try point.expand(x, place: "--sweep placement")).standardizedFileURL.path
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    throw SweepError("point \(point.index) (\(point.label(spec))): placement: no placement file \(path) (a strategy is one of \(PlacementStrategy.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                set("cluster.placement", "{file: \"\(path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"}")
+            }
+        }
         if let x = v[.wire] {
             set("runtime.dispatch_dtype", x)
             set("runtime.combine_dtype", x == "fp8" ? "bf16" : x)
@@ -90,6 +106,12 @@ public struct PointPlan: Sendable {
             throw SweepError("point \(point.index) (\(label)): \(base.configPath): \(error)")
         }
         rate = v[.rate].flatMap(Double.init)
+        if let pattern = base.expertLoadPattern {
+            let path = try point.expand(pattern, place: "--expert-load")
+            expertLoad = try ExpertLoad.read(path: path, model: config.model).tokens
+        } else {
+            expertLoad = nil
+        }
 
         // Hardware: the emulated links and device of measured runs; the profile predictions use.
         let hardwareAxes = spec.axes.map(\.axis).filter(\.isHardware)
@@ -183,7 +205,7 @@ public struct PointPlan: Sendable {
     public func predict() -> PointRecord.Predicted? {
         guard let profile = predictionProfile else { return nil }
         var request = PredictionRequest(config: config, hardware: profile)
-        request.imbalance = PredictionRequest.expectedImbalance(config)
+        request.expertLoad = expertLoad
         // Measured on this machine: its ranks share its cores, whatever nodes the emulated links describe.
         if !base.modelOnly, !base.remoteHosts { request.machineCores = base.hardware?.coresPerNode }
         guard let prediction = try? CostModel(request).predict() else { return nil }
@@ -194,7 +216,7 @@ public struct PointPlan: Sendable {
                                      attentionSeconds: component("attention") + component("router") + component("LM head"),
                                      sharedSeconds: component("shared"), expertsSeconds: component("routed"),
                                      dispatchSeconds: component("dispatch"), combineSeconds: component("combine"),
-                                     bottleneck: prediction.bottleneck, imbalance: request.imbalance)
+                                     bottleneck: prediction.bottleneck, imbalance: request.effectiveImbalance)
     }
 
     /// The record of this point before it runs: its settings.

@@ -45,6 +45,9 @@ public enum SweepAxis: String, CaseIterable, Sendable, Codable {
     case rate
     /// OpenBLAS threads per rank (`runtime.blas_threads`).
     case threads
+    /// Expert placement (`cluster.placement`): a strategy (contiguous, round_robin, node_aware)
+    /// or a placement file, whose path may name other axes' values: `plans/skew-{skew}-r1.yaml`.
+    case placement
 
     /// Whether the axis changes the emulated hardware rather than the config.
     public var isHardware: Bool { self == .bandwidth || self == .latency || self == .flops }
@@ -186,6 +189,8 @@ public struct SweepSpec: Sendable, Equatable, Codable {
         case .rate:
             guard let x = Double(value), x > 0, x.isFinite else { return "expected requests per second above zero" }
             return nil
+        case .placement:
+            return value.contains(where: { $0 == "\n" }) ? "expected a strategy or a file path" : nil
         }
     }
 
@@ -237,6 +242,22 @@ public struct SweepPoint: Sendable, Equatable {
     /// `workers=2 tokens=64`, in the sweep's axis order.
     public func label(_ spec: SweepSpec) -> String {
         spec.axes.compactMap { axis in values[axis.axis].map { "\(axis.axis.rawValue)=\($0)" } }.joined(separator: " ")
+    }
+
+    /// `template` with every `{AXIS}` replaced by this point's value of that axis
+    /// (`plans/skew-{skew}.yaml` → `plans/skew-0.8.yaml`).
+    ///
+    /// - Throws: ``SweepError`` naming an axis the point does not have.
+    public func expand(_ template: String, place: String) throws -> String {
+        var text = template
+        while let open = text.firstIndex(of: "{"), let close = text[open...].firstIndex(of: "}") {
+            let name = String(text[text.index(after: open)..<close])
+            guard let axis = SweepAxis(rawValue: name), let value = values[axis] else {
+                throw SweepError("\(place): '\(template)': {\(name)} is not an axis of this sweep")
+            }
+            text.replaceSubrange(open...close, with: value)
+        }
+        return text
     }
 
     /// The values keyed by axis name.

@@ -48,6 +48,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "Hardware profile whose links (and, with a flops axis, device) measured runs emulate.")
     var emulate: String?
 
+    @Option(help: "Token counts per expert (a `run --load-stats` file) for the predictions; `{AXIS}` is replaced by the point's value, e.g. loads/skew-{skew}.csv.")
+    var expertLoad: String?
+
     @Option(help: "Steps per point (default: the config's workload.steps).")
     var steps: Int?
 
@@ -109,6 +112,7 @@ struct LoadTestCommand: AsyncParsableCommand {
             base.emulate = try HardwareProfile.load(path: emulate)
         }
         base.steps = steps
+        base.expertLoadPattern = expertLoad
         base.requests = requests
         base.outputTokens = outputTokens
         base.maxBatchTokens = maxBatchTokens
