@@ -206,8 +206,14 @@ public struct PointPlan: Sendable {
         guard let profile = predictionProfile else { return nil }
         var request = PredictionRequest(config: config, hardware: profile)
         request.expertLoad = expertLoad
-        // Measured on this machine: its ranks share its cores, whatever nodes the emulated links describe.
-        if !base.modelOnly, !base.remoteHosts { request.machineCores = base.hardware?.coresPerNode }
+        // Measured on this machine: its ranks share its cores, whatever nodes the emulated links
+        // describe, unless an emulated device slow enough that every rank's share of the cores
+        // still outruns it (each rank then waits out a device of its own: run --emulate-device).
+        if !base.modelOnly, !base.remoteHosts, let local = base.hardware, let cores = local.coresPerNode {
+            let ownDevices = emulateDevice && local.peakFlopsPerSecond * Double(cores) / Double(config.cluster.ranks)
+                >= (predictionProfile?.peakFlopsPerSecond ?? .infinity)
+            if !ownDevices { request.machineCores = cores }
+        }
         guard let prediction = try? CostModel(request).predict() else { return nil }
         func component(_ prefix: String) -> Double {
             prediction.components.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + $1.seconds }

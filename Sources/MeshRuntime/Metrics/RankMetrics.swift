@@ -7,6 +7,13 @@ func monotonicSeconds() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
+/// CPU seconds this thread has run: what a phase computed, whatever it waited for a core.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
 /// The phases of a layer whose time is measured, on coordinators and workers.
 public enum LayerPhase: Int, CaseIterable, Sendable {
     /// Coordinator: norm, q/k/v/o, RoPE, attention over the KV cache, residual.
@@ -104,8 +111,9 @@ final class RankMetrics {
     private(set) var spans: [Span] = []
     let recordSpans: Bool
     private var stepStart = 0.0
-    /// Compute phases are stretched to this many times their real time (an emulated slower
-    /// device, `run --emulate-device`); 1 = off.
+    /// Compute phases last this many times the CPU time they took (an emulated slower device,
+    /// `run --emulate-device`); 1 = off. CPU time, not wall time: ranks that share cores here
+    /// would otherwise stretch each other's waits, while emulated devices are each their own.
     var computeSlowdown = 1.0
 
     init(layers: Int, ranks: Int, moeLayers: Int, experts: Int, recordSpans: Bool) {
@@ -132,10 +140,12 @@ final class RankMetrics {
     @inline(__always)
     func measure<R>(_ phase: LayerPhase, layer: Int, _ body: () throws -> R) rethrows -> R {
         let start = monotonicSeconds()
+        let paced = computeSlowdown > 1 && phase.isCompute
+        let cpuStart = paced ? threadCPUSeconds() : 0
         defer {
             var end = monotonicSeconds()
-            if computeSlowdown > 1, phase.isCompute {
-                end = start + (end - start) * computeSlowdown
+            if paced {
+                end = max(end, start + (threadCPUSeconds() - cpuStart) * computeSlowdown)
                 _ = waitUntil(end)
             }
             steps[steps.count - 1].times[layer][phase.rawValue] += end - start
