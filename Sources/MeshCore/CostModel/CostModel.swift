@@ -51,6 +51,8 @@ public struct StepPrediction: Sendable {
     public var overlap: OverlapMode
     public var nodes: Int
     public var expertsPerWorker: Double
+    /// The busiest worker's tokens over the mean that the prediction assumed (first MoE layer).
+    public var imbalance: Double = 1
 }
 
 /// The analytic model of a MoE deployment's step time (every equation is in Docs/CostModel.md).
@@ -128,6 +130,12 @@ public struct CostModel: Sendable {
     }
 
     public func predictOnce(_ hw: HardwareProfile) -> StepPrediction {
+        var prediction = predictSteps(hw)
+        prediction.imbalance = request.effectiveImbalance
+        return prediction
+    }
+
+    func predictSteps(_ hw: HardwareProfile) -> StepPrediction {
         let micro: Int
         if case .pingPong(let m) = request.overlap { micro = max(m, 1) } else { micro = 1 }
         // Per micro-batch costs: each micro-batch carries 1/m of the tokens.

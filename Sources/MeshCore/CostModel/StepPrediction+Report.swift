@@ -29,6 +29,9 @@ extension StepPrediction {
             lines.append(String(format: "per MoE layer: %.1f tokens per expert, %.1f experts per worker, busiest rank moves %.3f MB in dispatch (%.3f MB over the NIC)",
                                 moe.tokensPerExpert, expertsPerWorker, moe.dispatch.bytes / 1e6, moe.dispatch.interNodeBytes / 1e6))
         }
+        if imbalance > 1.0001 {
+            lines.append(String(format: "load: the busiest worker gets %.2fx the mean tokens (first MoE layer)", imbalance))
+        }
         lines.append("bottleneck: \(bottleneck)")
         lines.append(String(format: "2x link bandwidth: %.2fx throughput; 2x FLOP/s: %.2fx throughput", gainFromDoubleBandwidth, gainFromDoubleFlops))
         return lines.joined(separator: "\n")
@@ -49,6 +52,7 @@ extension StepPrediction {
             "tokens_per_second": tokensPerSecond,
             "overlap": overlap.name,
             "nodes": nodes,
+            "imbalance": imbalance,
             "bottleneck": bottleneck,
             "gain_from_double_bandwidth": gainFromDoubleBandwidth,
             "gain_from_double_flops": gainFromDoubleFlops,

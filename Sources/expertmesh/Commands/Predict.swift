@@ -25,8 +25,14 @@ struct Predict: ParsableCommand {
     @Option(help: "Node-limited routing: at most this many nodes per token.")
     var nodeLimit: Int?
 
-    @Option(help: "Busiest worker's tokens over the mean.")
+    @Option(help: "Busiest worker's tokens over the mean, for uniform routing (see --expert-load).")
     var imbalance: Double = 1
+
+    @Option(help: "Tokens per expert per MoE layer (a `run --load-stats` file): workers' loads follow from it and the placement.")
+    var expertLoad: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Replace a config field, e.g. --set cluster.placement=round_robin (repeatable).", valueName: "FIELD.PATH=VALUE"))
+    var overrides: [String] = []
 
     @Option(help: "Override the workload: prefill or decode.")
     var mode: String?
@@ -44,7 +50,7 @@ struct Predict: ParsableCommand {
     var json = false
 
     func run() throws {
-        var loaded = try ExpertMeshConfig.load(path: config)
+        var loaded = try ExpertMeshConfig.load(path: config, overrides: try overrides.map(ConfigOverride.init(parsing:)))
         if let hfConfig {
             guard let data = FileManager.default.contents(atPath: hfConfig) else {
                 throw CommandError(message: "\(hfConfig): no such file")
@@ -80,6 +86,9 @@ struct Predict: ParsableCommand {
         }
         guard imbalance >= 1 else { throw CommandError(message: "--imbalance: expected at least 1, found \(imbalance)") }
         request.imbalance = imbalance
+        if let expertLoad {
+            request.expertLoad = try ExpertLoad.read(path: expertLoad, model: request.config.model).tokens
+        }
         request.recordHeaders = recordHeaders
         let prediction: StepPrediction
         do {
