@@ -260,8 +260,12 @@ public struct SweepPoint: Sendable, Equatable {
         return text
     }
 
-    /// The values keyed by axis name.
+    /// The values keyed by axis name, as records and plots show them: a placement file by its
+    /// name without folder and extension (`plans/skew-{skew}/planned-r1.yaml` → `planned-r1`).
     public var axesByName: [String: String] {
-        Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
+        Dictionary(uniqueKeysWithValues: values.map { axis, value in
+            guard axis == .placement, value.contains("/") || value.hasSuffix(".yaml") else { return (axis.rawValue, value) }
+            return (axis.rawValue, ((value as NSString).lastPathComponent as NSString).deletingPathExtension)
+        })
     }
 }

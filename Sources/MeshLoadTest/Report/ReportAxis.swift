@@ -8,7 +8,7 @@ struct ReportAxis: Hashable, Sendable {
     let name: String
 
     /// Whether the axis is plotted by category (one x tic per value) rather than by number.
-    var isCategorical: Bool { name == "mode" || name == "wire" }
+    var isCategorical: Bool { name == "mode" || name == "wire" || name == "placement" }
 
     /// The axis title on a plot, with its unit.
     var title: String {
@@ -25,7 +25,8 @@ struct ReportAxis: Hashable, Sendable {
         case "bandwidth": "emulated link bandwidth (Gbit/s)"
         case "latency": "emulated link latency (µs)"
         case "flops": "device FLOP/s (GFLOP/s)"
-        case "skew": "routing skew (Zipf exponent)"
+        case "skew": "routing skew (model.router.skew)"
+        case "placement": "expert placement"
         case "rate": "offered load (requests/s)"
         case "threads": "OpenBLAS threads per rank"
         default: name
@@ -48,7 +49,7 @@ struct ReportAxis: Hashable, Sendable {
         case "flops": record.deviceFlopsPerSecond.map { $0 / 1e9 }
         case "skew": record.skew
         case "rate": record.offeredRequestsPerSecond
-        case "mode", "wire": nil
+        case "mode", "wire", "placement": nil
         default: record.axes[name].flatMap(Double.init)
         }
     }
@@ -84,7 +85,7 @@ struct ReportAxis: Hashable, Sendable {
         case "skew": return "skew=\(value)"
         case "rate": return "rate=\(value)/s"
         case "threads": return "thr=\(value)"
-        case "mode", "wire": return value
+        case "mode", "wire", "placement": return value
         default: return "\(name)=\(value)"
         }
     }

@@ -136,6 +136,7 @@ struct ReportContent {
         if let axis = byName["flops"] { add(flopsSection(axis)) }
         for axis in swept where !["workers", "bandwidth", "flops", "rate"].contains(axis.name) {
             add(genericSection(axis))
+            if axis.name == "placement" || axis.name == "skew" { add(imbalanceSection(axis)) }
         }
         if let (latency, load, saturation) = servingSections() {
             add(latency)
