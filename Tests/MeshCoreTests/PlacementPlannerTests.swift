@@ -69,6 +69,52 @@ struct PlanningCase: Sendable, CustomStringConvertible {
     }
 }
 
+/// A planning case and a baseline of its own: every expert held, some replicated, and, when
+/// `overloaded` is set, one worker of one layer holding more experts than the capacity.
+struct BaselineCase: Sendable, CustomStringConvertible {
+    var problem: PlanningCase
+    var baseline: Placement
+    /// The model's layer, the worker and its experts when one holds more than the capacity.
+    var overloaded: (layer: Int, worker: Int, experts: Int)?
+
+    var description: String { "\(problem) baseline \(baseline.experts)" }
+
+    static func generator(overCapacity: Bool) -> Generator<BaselineCase, Shrink.None<BaselineCase>> {
+        Generator { rng in
+            var c = PlanningCase.generator.run(using: &rng)
+            // Over the capacity needs an expert left to add: capacity < experts.
+            while overCapacity && c.capacity >= c.experts { c = PlanningCase.generator.run(using: &rng) }
+            var layers = (0..<c.tokens.count).map { _ -> [[Int]] in
+                var lists = [[Int]](repeating: [], count: c.workers)
+                for e in (0..<c.experts).shuffled(using: &rng) {
+                    let open = lists.indices.filter { lists[$0].count < c.capacity }
+                    lists[open.randomElement(using: &rng)!].append(e)
+                }
+                let replicas = Int.random(in: 0...(c.workers * c.capacity - c.experts), using: &rng)
+                for _ in 0..<replicas {
+                    let free = lists.indices.flatMap { w in
+                        lists[w].count < c.capacity ? (0..<c.experts).filter { !lists[w].contains($0) }.map { (w, $0) } : []
+                    }
+                    guard let (w, e) = free.randomElement(using: &rng) else { break }
+                    lists[w].append(e)
+                }
+                return lists
+            }
+            var overloaded: (layer: Int, worker: Int, experts: Int)?
+            if overCapacity {
+                let m = Int.random(in: layers.indices, using: &rng), w = Int.random(in: 0..<c.workers, using: &rng)
+                let target = Int.random(in: (c.capacity + 1)...c.experts, using: &rng)
+                for e in (0..<c.experts).shuffled(using: &rng) where layers[m][w].count < target && !layers[m][w].contains(e) {
+                    layers[m][w].append(e)
+                }
+                overloaded = (c.load.layers[m], w, target)
+            }
+            return BaselineCase(problem: c, baseline: Placement(experts: layers.map { $0.map { $0.sorted() } }),
+                                overloaded: overloaded)
+        }
+    }
+}
+
 @Suite struct PlacementPlannerTests {
     @Test func everyGuaranteeHoldsOnRandomLoads() async throws {
         await propertyCheck(count: 300, input: PlanningCase.generator) { c in
@@ -274,13 +320,68 @@ struct PlanningCase: Sendable, CustomStringConvertible {
         #expect(grouped.policy == .hierarchical)
     }
 
-    @Test func aBaselineOverCapacityIsComparedButNotKept() throws {
-        let load = ExpertLoad(layers: [0], tokens: [[1, 1, 1, 1]])
-        let baseline = Placement(experts: [[[0, 1, 2], [3]]])
-        let plan = try PlacementPlanner(workers: 2).plan(load, baseline: baseline)
-        #expect(plan.notes.contains { $0.contains("more than 2 experts") })
-        #expect(plan.layers[0].experts.map(\.count) == [2, 2])
-        #expect(plan.layers[0].baselineWorkerLoads == [3, 1])
+    @Test func aBaselineOverCapacityIsRefused() throws {
+        // The config's placement has 1 redundant expert per worker; planned with 0, the capacity
+        // is 2 and the plan could not fall back to it: refused, naming the worker and the layer.
+        let load = ExpertLoad(layers: [3], tokens: [[100, 10, 1, 1]])
+        let baseline = Placement(experts: [[[0, 1, 2], [0, 1, 3]]])
+        #expect(throws: PlanningError(
+            field: "baseline",
+            expected: "at most the capacity (2) experts on every worker, so that the plan can fall back to it and is never worse",
+            found: "3 on worker 0 of layer 3: raise --capacity to at least 3, or plan from a config with a contiguous or "
+                + "round_robin placement")) {
+            try PlacementPlanner(workers: 2).plan(load, baseline: baseline)
+        }
+        // With room for it, the baseline (peak 56) beats the plan without replicas (expert 0 alone: 100).
+        let plan = try PlacementPlanner(workers: 2, capacity: 3).plan(load, baseline: baseline)
+        #expect(plan.layers[0].baselineWorkerLoads == [56, 56])
+        #expect(plan.layers[0].workerLoads.max()! <= 56)
+        #expect(plan.layers[0].source == .baseline(replicasAdded: 0, plannedImbalance: 100.0 / 56))
+    }
+
+    @Test func baselinesWithReplicasWithinCapacityAreNeverBeaten() async throws {
+        await propertyCheck(count: 200, input: BaselineCase.generator(overCapacity: false)) { b in
+            let c = b.problem
+            let plan: PlacementPlan
+            do {
+                plan = try c.planner.plan(c.load, baseline: b.baseline)
+            } catch let error as PlanningError {
+                #expect(c.policy == .hierarchical && !c.hierarchicalFits, "\(error)")
+                return
+            }
+            for (m, layer) in plan.layers.enumerated() {
+                var copies = [Int](repeating: 0, count: c.experts)
+                for list in layer.experts {
+                    #expect(Set(list).count == list.count, "no expert twice on one worker")
+                    #expect(list.count <= c.capacity, "capacity")
+                    for e in list { copies[e] += 1 }
+                }
+                #expect(copies.allSatisfy { $0 >= 1 }, "every expert placed")
+                let baselineCopies = b.baseline.experts[m].joined().count
+                switch layer.source {
+                case .planned: #expect(copies.reduce(0, +) == c.experts + c.workers * c.redundant)
+                case .baseline(let added, _): #expect(copies.reduce(0, +) == baselineCopies + added)
+                case .given: Issue.record("a plan is never given")
+                }
+                let baselineLoads = LayerContext(layer: m, loads: c.tokens[m], workers: c.workers, capacity: c.capacity)
+                    .workerLoads(b.baseline.experts[m])
+                #expect(layer.baselineWorkerLoads == baselineLoads)
+                #expect(layer.imbalance <= layer.baselineImbalance * (1 + 1e-9), "never worse than the baseline")
+            }
+        }
+    }
+
+    @Test func baselinesOverCapacityAreRefused() async throws {
+        await propertyCheck(count: 200, input: BaselineCase.generator(overCapacity: true)) { b in
+            let c = b.problem
+            #expect { try c.planner.plan(c.load, baseline: b.baseline) } throws: { error in
+                guard let error = error as? PlanningError else { return false }
+                if c.policy == .hierarchical, !c.hierarchicalFits { return error.field == "policy" }
+                let (layer, worker, count) = b.overloaded!
+                return error.field == "baseline"
+                    && error.found.hasPrefix("\(count) on worker \(worker) of layer \(layer): raise --capacity to at least \(count),")
+            }
+        }
     }
 
     @Test func aBaselineOfTheWrongShapeIsRefused() {

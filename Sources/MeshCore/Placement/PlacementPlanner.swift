@@ -26,6 +26,7 @@ public enum PlacementPolicy: String, Sendable, CaseIterable, Codable {
 ///    and swapped between workers while that lowers the busiest one.
 /// 4. *Baseline*: when the result is less balanced than the baseline placement, the baseline is
 ///    kept instead, with the replicas that do not raise its busiest worker, improved likewise.
+///    A baseline with more than `capacity` experts on a worker could not be kept, so it is refused.
 ///
 /// Every expert is placed at least once, never twice on one worker, every worker holds at most
 /// `capacity` experts, a planned layer has exactly `E + W·R` copies, and its busiest worker is
@@ -61,19 +62,15 @@ public struct PlacementPlanner: Sendable {
     ///     nil for the contiguous placement over `workers`.
     /// - Returns: The placement and, per layer, the expected loads before and after and the
     ///   reasons for each replica.
-    /// - Throws: ``PlanningError`` when the settings contradict each other or the load.
+    /// - Throws: ``PlanningError`` when the settings contradict each other or the load, or when
+    ///   `baseline` gives a worker more than the capacity (the plan could then end worse than it).
     /// - Complexity: per layer about O(T·(E + K·W)) for T = E + W·R copies and capacity K, plus
     ///   the moves and swaps, O(K²·W) each.
     public func plan(_ load: ExpertLoad, baseline: Placement? = nil) throws -> PlacementPlan {
         let experts = load.experts
         let setup = try checkedSetup(experts: experts, layers: load.layers.count)
         let baseline = try checkedBaseline(baseline, experts: experts, layers: load.layers.count)
-        var notes = setup.notes
-        let baselineUsable = baseline.experts.allSatisfy { $0.allSatisfy { $0.count <= setup.capacity } }
-        if !baselineUsable {
-            notes.append("the baseline gives a worker more than \(setup.capacity) experts (the capacity), "
-                         + "so it is compared with but not kept when it is better")
-        }
+        try checkFits(baseline, capacity: setup.capacity, layers: load.layers)
         var layers: [LayerPlan] = []
         for (m, layer) in load.layers.enumerated() {
             let context = LayerContext(layer: layer, loads: load.tokens[m], workers: workers, capacity: setup.capacity)
@@ -84,7 +81,7 @@ public struct PlacementPlanner: Sendable {
             let baselineLoads = context.workerLoads(baselineLists)
             plan.baselineWorkerLoads = baselineLoads
             let peak = plan.workerLoads.max() ?? 0, baselinePeak = baselineLoads.max() ?? 0
-            if baselineUsable, peak > baselinePeak + LayerContext.tolerance(baselinePeak) {
+            if peak > baselinePeak + LayerContext.tolerance(baselinePeak) {
                 plan = context.improvingBaseline(baselineLists, totalCopies: experts + workers * redundantPerWorker,
                                                  plannedImbalance: plan.imbalance)
                 plan.baselineWorkerLoads = baselineLoads
@@ -93,7 +90,7 @@ public struct PlacementPlanner: Sendable {
         }
         return PlacementPlan(placement: Placement(experts: layers.map(\.experts)), layers: layers, policy: setup.policy,
                              workers: workers, nodes: nodes, redundantPerWorker: redundantPerWorker, groups: groups,
-                             capacity: setup.capacity, notes: notes)
+                             capacity: setup.capacity, notes: setup.notes)
     }
 
     /// The expected loads of a placement made elsewhere (an EPLB plan read back), against `baseline`.
@@ -182,6 +179,30 @@ public struct PlacementPlanner: Sendable {
             }
             return (.hierarchical, capacity, ["auto policy: hierarchical, \(groups) routing groups over \(nodes) node(s)"])
         }
+    }
+
+    /// Refuses a baseline with more experts on a worker than `capacity`.
+    ///
+    /// The plan falls back to the baseline when the baseline is better balanced; a baseline it
+    /// could not keep would leave the plan worse than the placement it replaces. The error names
+    /// the worker holding the most experts (the first such worker of the first such layer), so
+    /// that raising the capacity to its count is enough. A contiguous or round-robin baseline
+    /// always fits: it gives a worker at most `ceil(E/W)` experts, and the capacity is at least that.
+    ///
+    /// - Parameter layers: The model's index of each MoE layer, for the message.
+    func checkFits(_ baseline: Placement, capacity: Int, layers: [Int]) throws {
+        var most: (count: Int, layer: Int, worker: Int)?
+        for (m, lists) in baseline.experts.enumerated() {
+            for (w, list) in lists.enumerated() where list.count > (most?.count ?? capacity) {
+                most = (list.count, layers[m], w)
+            }
+        }
+        guard let most else { return }
+        throw PlanningError(field: "baseline",
+                            expected: "at most the capacity (\(capacity)) experts on every worker, so that the plan can "
+                                + "fall back to it and is never worse",
+                            found: "\(most.count) on worker \(most.worker) of layer \(most.layer): raise --capacity to at "
+                                + "least \(most.count), or plan from a config with a contiguous or round_robin placement")
     }
 
     /// `baseline`, or the contiguous placement, checked against the load's shape.
