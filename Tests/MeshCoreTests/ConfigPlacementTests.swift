@@ -71,4 +71,18 @@ import Testing
         model: {hidden: 64, layers: 2, heads: 4, experts: 8, top_k: 2, expert_ffn: 128, router: {hot_experts: [8]}}
         """) } throws: { String(describing: $0).contains("router.hot_experts") }
     }
+
+    @Test func aHotExpertListedTwiceIsRefused() {
+        // Listed twice, the factor would apply twice.
+        #expect(throws: ConfigError(.inconsistent, path: "model.router.hot_experts[1]",
+                                    expected: "each expert listed once (hot_factor applies once per listing)",
+                                    found: "expert 3 again")) {
+            try ExpertMeshConfig.parse(yaml: """
+            model: {hidden: 64, layers: 2, heads: 4, experts: 8, top_k: 2, expert_ffn: 128, router: {hot_experts: [3, 3]}}
+            """)
+        }
+        #expect {
+            try ExpertMeshConfig.parse(yaml: self.model, overrides: [ConfigOverride(parsing: "model.router.hot_experts=[1, 2, 1]")])
+        } throws: { ($0 as? ConfigError)?.path == "model.router.hot_experts[2]" }
+    }
 }

@@ -17,8 +17,16 @@ enum ConfigValidator {
             throw fail("top_k", "at most the number of experts (\(model.experts))", "\(model.topK)")
         }
         let router = model.router
-        if let hot = router.hotExperts.first(where: { $0 >= model.experts }) {
-            throw fail("router.hot_experts", "expert ids in 0...\(model.experts - 1)", "\(hot)")
+        var hot = Set<Int>()
+        for (i, expert) in router.hotExperts.enumerated() {
+            guard expert < model.experts else {
+                throw fail("router.hot_experts[\(i)]", "expert ids in 0...\(model.experts - 1)", "\(expert)")
+            }
+            // A repeated id would apply hot_factor twice.
+            guard hot.insert(expert).inserted else {
+                throw fail("router.hot_experts[\(i)]", "each expert listed once (hot_factor applies once per listing)",
+                           "expert \(expert) again")
+            }
         }
         guard model.experts % router.groups == 0 else {
             throw fail("router.groups", "a divisor of experts (\(model.experts))", "\(router.groups)")
