@@ -47,6 +47,23 @@ import Testing
         #expect(abs(request.effectiveImbalance - 7.0 / 4) < 1e-9)
     }
 
+    @Test func inDecodeAnExpertWithoutATokenReadsNoWeights() throws {
+        // 8 tokens over 16 experts, top-2: about a third of the experts get none. A uniform load
+        // must predict what uniform routing predicts, not a weight read for every expert.
+        var config = try ExpertMeshConfig.parse(yaml: """
+        model: {hidden: 256, layers: 1, heads: 8, experts: 16, top_k: 2, expert_ffn: 512}
+        cluster: {coordinators: 1, workers: 2}
+        workload: {mode: decode, sequences: 8, tokens: 16}
+        """)
+        config.placement = Placement(strategy: .contiguous, experts: 16, workers: 2, moeLayers: 1)
+        let slowMemory = CostModelTests.profile(flops: 1e12, memory: 1e10, link: 1e12, perNode: 8)
+        var request = PredictionRequest(config: config, hardware: slowMemory)
+        let uniform = try CostModel(request).predict().layers[0].experts.seconds
+        request.expertLoad = [Array(repeating: 1, count: 16)]
+        let loaded = try CostModel(request).predict().layers[0].experts.seconds
+        #expect(abs(loaded / uniform - 1) < 0.05)
+    }
+
     @Test func skewedRoutingIsExpectedUnevenWithoutAMeasuredLoad() throws {
         var c = try config(placement: [[0, 1], [2, 3]])
         c.model.router.skew = 1.5

@@ -286,8 +286,13 @@ public struct CostModel: Sendable {
             for list in lists {
                 var worker = Roofline.zero
                 for x in list where load[x] > 0 {
-                    let rows = allTokens * load[x] / Double(copies[x])
-                    worker = worker + roof(6 * rows * h * f, 3 * h * f * b + 2 * rows * (h + f) * b, rows: rows)
+                    // A copy gets a token with probability p / copies; it reads its weights only
+                    // if it got at least one (decode batches leave many experts idle).
+                    let p = min(load[x] / Double(copies[x]), 1)
+                    let rows = allTokens * p
+                    let used = 1 - pow(1 - p, allTokens)
+                    worker = worker + roof(6 * rows * h * f, 3 * h * f * b * used + 2 * rows * (h + f) * b,
+                                           rows: rows / max(used, 1e-12))
                 }
                 if worker.seconds > experts.seconds { experts = worker }
             }

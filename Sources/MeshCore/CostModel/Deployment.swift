@@ -90,14 +90,16 @@ extension PredictionRequest {
         return held.map { $0.reduce(0) { $0 + load[$1] / Double(max(copies[$1], 1)) } }
     }
 
-    /// The busiest worker's tokens over the mean in the first MoE layer, under ``expertLoad`` or
-    /// the config's expected skew; `imbalance` otherwise.
+    /// The busiest worker's expert rows over the mean, averaged over the MoE layers, under
+    /// ``expertLoad`` or the config's expected skew; `imbalance` otherwise. (`run` measures the
+    /// same: RunSummary.imbalance.)
     public var effectiveImbalance: Double {
-        guard let load = expertLoad?.first ?? Self.expectedLoad(config)?.first, let held = config.placement.experts.first else {
-            return imbalance
+        guard let loads = expertLoad ?? Self.expectedLoad(config), !config.placement.experts.isEmpty else { return imbalance }
+        let layers = config.placement.experts.indices.map { m -> Double in
+            let workers = Self.workerLoads(loads[min(m, loads.count - 1)], held: config.placement.experts[m])
+            let mean = workers.reduce(0, +) / Double(max(workers.count, 1))
+            return mean > 0 ? (workers.max() ?? 0) / mean : 1
         }
-        let loads = Self.workerLoads(load, held: held)
-        let mean = loads.reduce(0, +) / Double(max(loads.count, 1))
-        return mean > 0 ? (loads.max() ?? 0) / mean : 1
+        return layers.reduce(0, +) / Double(layers.count)
     }
 }

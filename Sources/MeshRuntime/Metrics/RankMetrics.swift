@@ -7,10 +7,11 @@ func monotonicSeconds() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
-/// CPU seconds this thread has run: what a phase computed, whatever it waited for a core.
+/// CPU seconds this process has run (every thread: OpenBLAS's too): what a phase computed,
+/// whatever it waited for a core.
 func threadCPUSeconds() -> Double {
     var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 

@@ -203,7 +203,7 @@ struct RunReport {
                           expertsSeconds: slowestWorker(.experts), waitSeconds: slowestWorker(.wait),
                           dispatchBytes: dispatch, combineBytes: combine,
                           exchangeBytesPerSecond: exchangeSeconds > 0 ? (dispatch + combine) / exchangeSeconds : 0,
-                          imbalance: Self.median(measured.map { Self.imbalance(tokensPerWorker($0)) }),
+                          imbalance: Self.median(measured.map(expertRowImbalance)),
                           tokensPerExpert: perExpert)
     }
 
@@ -216,26 +216,37 @@ struct RunReport {
     /// reads it.
     func writeLoadStats(to path: String) throws {
         let m = config.model
+        // The steps that count: decode steps in decode mode (the prompt's prefill routes otherwise).
+        let counted = measuredSteps
         var lines = [
             "# expertmesh load statistics: tokens routed to each expert of each MoE layer, counted by the workers",
-            "# config: \(request.configPath), \(request.mode.rawValue), \(stepCount) steps; moving_average: exponential, weight \(Self.loadAverageWeight) on the newest step",
+            "# config: \(request.configPath), \(request.mode.rawValue), \(counted.count) steps\(request.mode == .decode ? " (decode steps only)" : ""); moving_average: exponential, weight \(Self.loadAverageWeight) on the newest step",
             "layer,expert,tokens,mean_per_step,moving_average",
         ]
         for (moe, layer) in m.moeLayers.enumerated() {
             var total = Array(repeating: 0.0, count: m.experts), average = total
-            for s in 0..<stepCount {
+            for (i, s) in counted.enumerated() {
                 var step = Array(repeating: 0.0, count: m.experts)
                 for w in workerRanks { for (e, n) in steps[w][s].expertRows[moe].enumerated() { step[e] += n } }
                 for e in 0..<m.experts {
                     total[e] += step[e]
-                    average[e] = s == 0 ? step[e] : Self.loadAverageWeight * step[e] + (1 - Self.loadAverageWeight) * average[e]
+                    average[e] = i == 0 ? step[e] : Self.loadAverageWeight * step[e] + (1 - Self.loadAverageWeight) * average[e]
                 }
             }
             for e in 0..<m.experts {
-                lines.append("\(layer),\(e),\(Int(total[e])),\(String(format: "%.6g", total[e] / Double(max(stepCount, 1)))),\(String(format: "%.6g", average[e]))")
+                lines.append("\(layer),\(e),\(Int(total[e])),\(String(format: "%.6g", total[e] / Double(max(counted.count, 1)))),\(String(format: "%.6g", average[e]))")
             }
         }
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: path)
+    }
+
+    /// The busiest worker's expert rows over the mean in step `s`, averaged over the MoE layers
+    /// (what the cost model's `effectiveImbalance` predicts).
+    func expertRowImbalance(_ s: Int) -> Double {
+        let layers = config.model.moeLayers.indices.map { m in
+            Self.imbalance(workerRanks.map { w in steps[w][s].expertRows[m].reduce(0, +) })
+        }
+        return layers.isEmpty ? 1 : layers.reduce(0, +) / Double(layers.count)
     }
 
     func writeSummary(to path: String) throws {
