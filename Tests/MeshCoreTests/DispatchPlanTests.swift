@@ -32,6 +32,17 @@ import Testing
         #expect(plan.localExperts[1] == [0, 1, 2, 1])
     }
 
+    @Test func oneTokenPerStepStillVisitsEveryCopy() {
+        // Decode: one token chooses expert 0, held by workers 0 and 1, every step. Rotating the
+        // first copy by the step sends it to each copy in turn.
+        let one = Routing(tokens: 1, k: 1, experts: [0], weights: [1])
+        let holders = (0..<4).map { step in
+            DispatchPlan(routing: one, experts: [[0, 1], [0]], rotation: step).tokens.firstIndex { !$0.isEmpty }!
+        }
+        #expect(holders == [0, 1, 0, 1])
+        #expect(DispatchPlan(routing: one, experts: [[0, 1], [0]]).tokens[0] == [0])
+    }
+
     @Test func everyChoiceAppearsExactlyOnce() {
         var rng = SplitMix64(seed: 5)
         let tokens = 50, k = 3, experts = 8

@@ -4,7 +4,9 @@
 /// of (local expert, weight) pairs, as DeepEP does; each worker then returns one row per token it
 /// received (the weighted sum of its experts' outputs), so combine carries one row per
 /// (token, worker). When an expert has several copies (redundant experts), the tokens choosing it
-/// are dealt to its holders in turn, in token order: balanced by count and deterministic.
+/// are dealt to its holders in turn, in token order, starting at copy `rotation` (the caller's
+/// step count, so that one token per step, as in decode, still visits every copy): balanced by
+/// count and deterministic.
 ///
 /// Pure: built from a ``Routing`` and the layer's placement; the runtime turns it into bytes.
 public struct DispatchPlan: Sendable, Equatable {
@@ -22,7 +24,7 @@ public struct DispatchPlan: Sendable, Equatable {
     /// - Parameter experts: `experts[w]`: the global expert ids worker `w` holds in this layer,
     ///   ascending; a token's local expert index is the position of its expert in that list.
     /// - Precondition: every routed expert has at least one holder.
-    public init(routing: Routing, experts: [[Int]]) {
+    public init(routing: Routing, experts: [[Int]], rotation: Int = 0) {
         let workers = experts.count
         k = routing.k
         var holders: [Int: [(worker: Int, local: Int32)]] = [:]
@@ -42,7 +44,7 @@ public struct DispatchPlan: Sendable, Equatable {
                 guard let copies = holders[e] else { preconditionFailure("expert \(e) has no holder") }
                 var copy = copies[0]
                 if copies.count > 1 {
-                    let n = dealt[e, default: 0]
+                    let n = dealt[e, default: max(rotation, 0) % copies.count]
                     copy = copies[n % copies.count]
                     dealt[e] = n + 1
                 }

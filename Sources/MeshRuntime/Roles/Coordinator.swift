@@ -16,7 +16,11 @@ final class Coordinator: ServingStepper {
     private var caches: [[KVCache]] = []
     let packer: DispatchPacker
 
+    /// This coordinator's index among the coordinators.
+    let index: Int
+
     init(context: RunContext, index: Int, weights: ModelWeights, metrics: RankMetrics) {
+        self.index = index
         self.context = context
         self.layers = weights.layers.enumerated().map {
             DecoderLayer(model: weights.model, index: $0.offset, weights: $0.element!)
@@ -113,7 +117,9 @@ final class Coordinator: ServingStepper {
     private func moe(layer: DecoderLayer, moeIndex m: Int, normed: Tensor, into out: inout Tensor) throws {
         let cluster = context.config.cluster
         var plan = metrics.measure(.router, layer: layer.index) {
-            DispatchPlan(routing: layer.route(normed), experts: context.config.placement.experts[m])
+            // Copies of a replicated expert are dealt from a different one each step and coordinator.
+            DispatchPlan(routing: layer.route(normed), experts: context.config.placement.experts[m],
+                         rotation: metrics.steps.count + index)
         }
         if let fault = context.takeFault() {
             fault.strike(rank: context.rank)
