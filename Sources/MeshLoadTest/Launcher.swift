@@ -114,9 +114,19 @@ public struct Launcher: Sendable {
                 try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
                 return nil
             }
+            group.addTask {
+                // A rank reported an error: mpirun should end the job now, but cannot when a host
+                // became unreachable (its ranks cannot be told). Give it a grace period.
+                while true {
+                    try await Task.sleep(nanoseconds: 250_000_000)
+                    if let text = try? String(contentsOfFile: errPath, encoding: .utf8), text.contains("expertmesh: error:") { break }
+                }
+                try await Task.sleep(nanoseconds: UInt64(Self.errorGraceSeconds * 1e9))
+                return Self.endedAfterError
+            }
             let first = try await group.next()!
-            if first == nil, let pid = RunningJob.current.withLock({ $0 }) {
-                // Timed out: end the job and its ranks before the launch task is cancelled.
+            if first == nil || first == Self.endedAfterError, let pid = RunningJob.current.withLock({ $0 }) {
+                // Timed out, or hung after an error: end the job and its ranks before the launch task is cancelled.
                 RunningJob.end(pid)
             }
             group.cancelAll()
@@ -124,12 +134,40 @@ public struct Launcher: Sendable {
         }
         let seconds = Date().timeIntervalSince(start)
         let text = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        if status == Self.endedAfterError {
+            return Outcome(status: 1, timedOut: false, seconds: seconds, errorLine: Self.errorLine(text))
+        }
         guard let status else {
             return Outcome(status: -1, timedOut: true, seconds: seconds,
                            errorLine: String(format: "timed out after %.0f s (--point-timeout); the job was ended", timeout))
         }
         return Outcome(status: status, timedOut: false, seconds: seconds, errorLine: status == 0 ? nil : Self.errorLine(text))
     }
+
+    /// Runs a short command (such as the link-rate setter) with a 60 s deadline; its output goes
+    /// to `setup.txt` in `folder`.
+    ///
+    /// - Returns: nil when it succeeded, else its error line.
+    public func runCommand(_ line: [String], folder: String) async -> String? {
+        do {
+            let result = try await Subprocess.run(.path(FilePath(line[0])), arguments: Arguments(Array(line.dropFirst())),
+                                                  output: .string(limit: 1 << 16), error: .string(limit: 1 << 16))
+            let text = result.standardOutput + result.standardError
+            try? AtomicFile.write(Data(text.utf8), to: (folder as NSString).appendingPathComponent("setup.txt"))
+            guard result.terminationStatus.isSuccess else {
+                return Self.errorLine(result.standardError) ?? "\(result.terminationStatus)"
+            }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Seconds mpirun gets to end a job after a rank reported an error, before the job's process
+    /// tree is ended here.
+    static let errorGraceSeconds = 10.0
+    /// The launch's result when the job was ended after an error.
+    static let endedAfterError: Int32 = -2
 
     /// The line of a job's standard error that says what went wrong.
     static func errorLine(_ text: String) -> String? {

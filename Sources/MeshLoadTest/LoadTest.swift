@@ -56,12 +56,13 @@ public final class LoadTest {
         var requests: Int
         var outputTokens: Int
         var maxBatchTokens: Int
+        var overrides: [String]
     }
 
     var identity: Identity {
         Identity(config: base.configPath, spec: spec, modelOnly: base.modelOnly, emulate: base.emulatePath,
                  hardware: base.hardwarePath, steps: base.steps, requests: base.requests, outputTokens: base.outputTokens,
-                 maxBatchTokens: base.maxBatchTokens)
+                 maxBatchTokens: base.maxBatchTokens, overrides: base.overrides.map(\.description))
     }
 
     static let encoder: JSONEncoder = {
@@ -149,6 +150,14 @@ public final class LoadTest {
         }
         let summaryPath = (folder as NSString).appendingPathComponent("summary.json")
         try? FileManager.default.removeItem(atPath: summaryPath)
+        if let bits = plan.linkRate, let command = base.rateCommand {
+            // The real links first: every test host's rate, both directions.
+            if let problem = await launcher.runCommand([command, String(format: "%.6g", bits / 1e9)], folder: folder) {
+                record.status = .failed
+                record.error = "\(command): \(problem)"
+                return record
+            }
+        }
         let line = launcher.commandLine(ranks: plan.ranks, blasThreads: plan.config.runtime.blasThreads,
                                         arguments: plan.arguments(folder: folder, stepTimeout: stepTimeout))
         try AtomicFile.write(Data((line.map(Self.shellQuoted).joined(separator: " ") + "\n").utf8),

@@ -19,8 +19,16 @@ public struct SweepBase: Sendable {
     public var outputTokens = 16
     public var maxBatchTokens = 512
     public var modelOnly = false
+    /// `--set` overrides of every point, before the axes' own.
+    public var overrides: [ConfigOverride] = []
     /// Ranks run on the hosts of a hostfile, not all on this machine.
     public var remoteHosts = false
+    /// The hosts of the hostfile and their slots, in order (a `linkrate` sweep's nodes).
+    public var hosts: [(name: String, slots: Int)] = []
+    /// Whether mpirun deals ranks to hosts in turn (`--map-by node`) rather than filling each.
+    public var mapByNode = false
+    /// What sets the test cluster's link rate before a `linkrate` point (given the rate in bit/s).
+    public var rateCommand: String?
     /// A load file (`run --load-stats`) per point, `{AXIS}` naming the point's values: the
     /// predictions take their workers' loads from it.
     public var expertLoadPattern: String?
@@ -51,6 +59,8 @@ public struct PointPlan: Sendable {
     public let expertLoad: [[Double]]?
     /// Offered requests per second of a serving point.
     public let rate: Double?
+    /// The real link rate of a `linkrate` point, bits per second.
+    public let linkRate: Double?
     public let base: SweepBase
 
     public var ranks: Int { config.cluster.ranks }
@@ -60,7 +70,7 @@ public struct PointPlan: Sendable {
         self.point = point
         self.base = base
         label = point.label(spec)
-        var overrides: [ConfigOverride] = []
+        var overrides: [ConfigOverride] = base.overrides
         func set(_ path: String, _ value: String) { overrides.append(ConfigOverride(path: path.split(separator: ".").map(String.init), value: value)) }
         let v = point.values
         if let x = v[.workers] { set("cluster.workers", x) }
@@ -106,6 +116,19 @@ public struct PointPlan: Sendable {
             throw SweepError("point \(point.index) (\(label)): \(base.configPath): \(error)")
         }
         rate = v[.rate].flatMap(Double.init)
+        linkRate = v[.linkrate].flatMap(SweepSpec.bitsPerSecond)
+        if linkRate != nil, !base.modelOnly {
+            guard !base.hosts.isEmpty else {
+                throw SweepError("--sweep linkrate: sets the real links of a test cluster: give its --hostfile (Scripts/cluster-up.sh writes Cluster/hosts/netns-N)")
+            }
+            guard let command = base.rateCommand, FileManager.default.isExecutableFile(atPath: command) else {
+                throw SweepError("--sweep linkrate: --rate-command \(base.rateCommand ?? "") is not an executable (Scripts/cluster-rate.sh sets the test cluster's rate)")
+            }
+            let slots = base.hosts.reduce(0) { $0 + $1.slots }
+            if config.cluster.ranks > slots {
+                throw SweepError("point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but the hostfile has \(slots) slots")
+            }
+        }
         if let pattern = base.expertLoadPattern {
             let path = try point.expand(pattern, place: "--expert-load")
             expertLoad = try ExpertLoad.read(path: path, model: config.model).tokens
@@ -138,7 +161,14 @@ public struct PointPlan: Sendable {
             }
             emulateDevice = v[.flops] != nil
             let emulated = emulate, device = v[.flops] != nil
-            predictionProfile = base.hardware.map { Self.measuredProfile(local: $0, emulate: emulated, device: device) }
+            var profile = base.hardware.map { Self.measuredProfile(local: $0, emulate: emulated, device: device) }
+            if let bits = v[.linkrate].flatMap(SweepSpec.bitsPerSecond), profile != nil {
+                // The test hosts' links at that rate; inside a host, its ranks share memory.
+                profile!.name += " with links of \(String(format: "%.3g", bits / 1e9)) Gbit/s"
+                profile!.interNode.bytesPerSecond = bits / 8
+                profile!.allToAllEfficiency = .constant(1)
+            }
+            predictionProfile = profile
         }
         if !base.modelOnly, config.cluster.layout == .colocated || config.model.latentCacheWidth > 0 {
             throw SweepError("point \(point.index) (\(label)): \(base.configPath): "
@@ -204,6 +234,18 @@ public struct PointPlan: Sendable {
     /// The cost model's prediction for this point, or nil without a profile.
     public func predict() -> PointRecord.Predicted? {
         guard let profile = predictionProfile else { return nil }
+        var config = config
+        if linkRate != nil, !base.hosts.isEmpty {
+            // Ranks on the hostfile's hosts as mpirun places them: in turn, or filling each host.
+            var nodes: [Int] = []
+            if base.mapByNode {
+                nodes = (0..<config.cluster.ranks).map { $0 % base.hosts.count }
+            } else {
+                for (h, host) in base.hosts.enumerated() { nodes += Array(repeating: h, count: host.slots) }
+                nodes = Array(nodes.prefix(config.cluster.ranks))
+            }
+            config.cluster.nodeOfRank = nodes
+        }
         var request = PredictionRequest(config: config, hardware: profile)
         request.expertLoad = expertLoad
         // Measured on this machine: its ranks share its cores, whatever nodes the emulated links
@@ -236,7 +278,7 @@ public struct PointPlan: Sendable {
                                  dispatchDType: c.runtime.dispatchDType.rawValue, combineDType: c.runtime.combineDType.rawValue,
                                  skew: c.model.router.skew)
         let links = emulate ?? (base.modelOnly ? predictionProfile : nil)
-        record.linkBitsPerSecond = links.map { $0.interNode.bytesPerSecond * 8 }
+        record.linkBitsPerSecond = linkRate ?? links.map { $0.interNode.bytesPerSecond * 8 }
         record.linkLatencySeconds = links.map(\.interNode.latencySeconds)
         record.deviceFlopsPerSecond = predictionProfile?.peakFlopsPerSecond ?? (emulateDevice ? emulate : nil)?.peakFlopsPerSecond
         record.offeredRequestsPerSecond = rate

@@ -35,7 +35,7 @@ public struct PointRecord: Codable, Sendable, Equatable {
     public var linkLatencySeconds: Double?
     /// The device FLOP/s of the profile used (emulated device or this machine's profile).
     public var deviceFlopsPerSecond: Double?
-    /// Zipf exponent of routing skew (0: the router's own choice).
+    /// Routing skew exponent (`model.router.skew`; 0: the router's own choice).
     public var skew: Double
     /// Offered load of a serving point, requests per second.
     public var offeredRequestsPerSecond: Double?

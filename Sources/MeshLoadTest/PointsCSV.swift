@@ -54,6 +54,7 @@ public enum PointsCSV {
             Column(name: "device_gflop_s") { number($0.deviceFlopsPerSecond, 1e-9) },
             Column(name: "skew") { number($0.skew) },
             Column(name: "blas_threads") { integer($0.blasThreads) },
+            Column(name: "placement") { quoted($0.axes["placement"] ?? "") },
             Column(name: "offered_req_s") { number($0.offeredRequestsPerSecond) },
             m("tokens_per_s") { $0.tokensPerSecond },
             m("step_ms", ms) { $0.stepSeconds },

@@ -39,7 +39,7 @@ public enum SweepAxis: String, CaseIterable, Sendable, Codable {
     case latency
     /// Emulated device FLOP/s (a number is GFLOP/s; units like `10GFLOP/s`).
     case flops
-    /// Zipf exponent of routing skew (`model.router.skew`; 0 = the router's own choices).
+    /// Routing skew exponent (`model.router.skew`; 0 = the router's own choices).
     case skew
     /// Offered load of an open-loop serving point, requests per second (runs `serve`).
     case rate
@@ -48,6 +48,9 @@ public enum SweepAxis: String, CaseIterable, Sendable, Codable {
     /// Expert placement (`cluster.placement`): a strategy (contiguous, round_robin, node_aware)
     /// or a placement file, whose path may name other axes' values: `plans/skew-{skew}-r1.yaml`.
     case placement
+    /// The real rate of every test host's link (`Scripts/cluster-rate.sh`, run before the
+    /// point): a number is Gbit/s. Needs `--hostfile` of a test cluster (`Scripts/cluster-up.sh`).
+    case linkrate
 
     /// Whether the axis changes the emulated hardware rather than the config.
     public var isHardware: Bool { self == .bandwidth || self == .latency || self == .flops }
@@ -177,14 +180,14 @@ public struct SweepSpec: Sendable, Equatable, Codable {
             return RunMode(rawValue: value) == nil ? "expected prefill or decode" : nil
         case .wire:
             return ["fp32", "bf16", "fp8"].contains(value) ? nil : "expected fp32, bf16 or fp8"
-        case .bandwidth:
+        case .bandwidth, .linkrate:
             return bitsPerSecond(value).map { $0 > 0 ? nil : "expected a bandwidth above zero" } ?? "expected a bandwidth: Gbit/s, or a number with a unit such as 500Mbit/s or 2GB/s"
         case .latency:
             return seconds(value).map { $0 >= 0 ? nil : "expected a latency not below zero" } ?? "expected a latency: µs, or a number with a unit such as 50us or 1ms"
         case .flops:
             return flopsPerSecond(value).map { $0 > 0 ? nil : "expected FLOP/s above zero" } ?? "expected FLOP/s: GFLOP/s, or a number with a unit such as 10GFLOP/s"
         case .skew:
-            guard let x = Double(value), x >= 0, x <= 10 else { return "expected a Zipf exponent in 0...10" }
+            guard let x = Double(value), x >= 0, x <= 10 else { return "expected a skew exponent in 0...10" }
             return nil
         case .rate:
             guard let x = Double(value), x > 0, x.isFinite else { return "expected requests per second above zero" }
@@ -249,15 +252,17 @@ public struct SweepPoint: Sendable, Equatable {
     ///
     /// - Throws: ``SweepError`` naming an axis the point does not have.
     public func expand(_ template: String, place: String) throws -> String {
-        var text = template
-        while let open = text.firstIndex(of: "{"), let close = text[open...].firstIndex(of: "}") {
-            let name = String(text[text.index(after: open)..<close])
-            guard let axis = SweepAxis(rawValue: name), let value = values[axis] else {
-                throw SweepError("\(place): '\(template)': {\(name)} is not an axis of this sweep")
+        // One pass over the template: a value that itself holds braces is not expanded again.
+        var text = "", rest = template[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            let name = String(rest[rest.index(after: open)..<close])
+            guard let axis = SweepAxis(rawValue: name), axis != .placement, let value = values[axis] else {
+                throw SweepError("\(place): '\(template)': {\(name)} is not another axis of this sweep")
             }
-            text.replaceSubrange(open...close, with: value)
+            text += rest[..<open] + value
+            rest = rest[rest.index(after: close)...]
         }
-        return text
+        return text + rest
     }
 
     /// The values keyed by axis name, as records and plots show them: a placement file by its

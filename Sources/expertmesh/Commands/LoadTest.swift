@@ -48,6 +48,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "Hardware profile whose links (and, with a flops axis, device) measured runs emulate.")
     var emulate: String?
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Replace a config field in every point, e.g. --set workload.seed=2 (repeatable).", valueName: "FIELD.PATH=VALUE"))
+    var overrides: [String] = []
+
     @Option(help: "Token counts per expert (a `run --load-stats` file) for the predictions; `{AXIS}` is replaced by the point's value, e.g. loads/skew-{skew}.csv.")
     var expertLoad: String?
 
@@ -72,6 +75,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "A hostfile for mpirun (a real cluster); default: every rank on this machine.")
     var hostfile: String?
 
+    @Option(help: "What sets the test cluster's link rate before each linkrate point (given the rate in Gbit/s).")
+    var rateCommand: String = "Scripts/cluster-rate.sh"
+
     @Option(name: .customLong("mpirun-arg"), help: "An extra mpirun argument, passed as it is (repeatable).")
     var mpirunArguments: [String] = []
 
@@ -80,6 +86,29 @@ struct LoadTestCommand: AsyncParsableCommand {
 
     @Flag(help: "No progress bar.")
     var quiet = false
+
+    /// The hosts of a hostfile and their slots (1 when not given), in order.
+    static func hosts(_ path: String) throws -> [(name: String, slots: Int)] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CommandError(message: "--hostfile \(path): no such readable file")
+        }
+        var hosts: [(name: String, slots: Int)] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let words = line.split(separator: " ").map(String.init)
+            guard let name = words.first else { continue }
+            var slots = 1
+            for word in words.dropFirst() where word.hasPrefix("slots=") {
+                guard let value = Int(word.dropFirst(6)), value >= 1 else {
+                    throw CommandError(message: "--hostfile \(path): line \(n + 1): slots: expected an integer >= 1, found '\(word.dropFirst(6))'")
+                }
+                slots = value
+            }
+            hosts.append((name, slots))
+        }
+        guard !hosts.isEmpty else { throw CommandError(message: "--hostfile \(path): no host listed") }
+        return hosts
+    }
 
     func run() async throws {
         let spec: SweepSpec
@@ -103,7 +132,9 @@ struct LoadTestCommand: AsyncParsableCommand {
         guard pointTimeout > 0 else { throw CommandError(message: "--point-timeout: expected seconds > 0, found \(pointTimeout)") }
         if let stepTimeout, !(stepTimeout > 0) { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
 
-        var base = SweepBase(configPath: config, config: try ExpertMeshConfig.load(path: config))
+        let overrides = try self.overrides.map(ConfigOverride.init(parsing:))
+        var base = SweepBase(configPath: config, config: try ExpertMeshConfig.load(path: config, overrides: overrides))
+        base.overrides = overrides
         base.hardwarePath = hardware ?? base.config.hardware
         if let path = base.hardwarePath { base.hardware = try HardwareProfile.load(path: path) }
         if let path = base.config.hardware { base.localHardware = try HardwareProfile.load(path: path) }
@@ -117,7 +148,13 @@ struct LoadTestCommand: AsyncParsableCommand {
         base.outputTokens = outputTokens
         base.maxBatchTokens = maxBatchTokens
         base.modelOnly = modelOnly
-        base.remoteHosts = hostfile != nil
+        // Test hosts in network namespaces (Scripts/cluster-up.sh) share this machine's cores.
+        let environment = ProcessInfo.processInfo.environment
+        base.remoteHosts = hostfile != nil && environment["EM_NETNS_MAP"] == nil
+        if let hostfile { base.hosts = try Self.hosts(hostfile) }
+        base.mapByNode = environment["OMPI_MCA_rmaps_base_mapping_policy"] == "node"
+            || zip(mpirunArguments, mpirunArguments.dropFirst()).contains { $0 == "--map-by" && $1.hasPrefix("node") }
+        base.rateCommand = URL(fileURLWithPath: rateCommand).standardizedFileURL.path
         if let hostfile, !FileManager.default.isReadableFile(atPath: hostfile) {
             throw CommandError(message: "--hostfile \(hostfile): no such readable file")
         }
