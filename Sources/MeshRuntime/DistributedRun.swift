@@ -93,6 +93,7 @@ public enum DistributedRun {
             try? environment.finalize()
             return error is any InputError ? 2 : 1
         }
+        var hosts: RankHosts?
         do {
             // Every rank says whether its setup worked (point to point, so that a rank that never
             // gets here is named when the wait runs out).
@@ -104,10 +105,11 @@ public enum DistributedRun {
                 try? environment.finalize()
                 return 2
             }
+            hosts = try RankHosts.exchange(session.context)
             try session.run()
             try session.finish()
         } catch {
-            report("expertmesh: error: \(error)")
+            report("expertmesh: error: \(hosts?.describe(error, rank: world.rank) ?? "\(error)")")
             environment.abort(code: error is ProtocolError ? 2 : 1)
         }
         do {
