@@ -3,7 +3,8 @@
 #   for each routing skew, run the skewed workload and collect its load (run --load-stats),
 #   plan placements from that load with 0, 1 and 2 redundant experts per worker (expertmesh plan),
 #   then one loadtest over skew x placement (the config's contiguous placement and the three plans),
-#   each point predicted from its measured load and placement.
+#   each point predicted from its measured load and placement. The plans are made from the
+#   routing of one input (workload.seed 1) and measured on another (seed 2): held out.
 #
 #   Scripts/placement.sh [OUT]          (default OUT: results/placement; about 4 minutes)
 #
@@ -27,7 +28,8 @@ for skew in "${SKEWS[@]}"; do
     load="$OUT/loads/skew-$skew.csv"
     if [ ! -s "$load" ]; then
         em_log "load at skew $skew"
-        em_mpirun -np 4 "$BIN" run --config "$CFG" --set model.router.skew="$skew" --steps 2 --load-stats "$load" --quiet
+        em_mpirun -np 4 "$BIN" run --config "$CFG" --set model.router.skew="$skew" --set workload.seed=1 --steps 2 \
+            --load-stats "$load" --quiet
     fi
     mkdir -p "$OUT/plans/skew-$skew"
     for r in 0 1 2; do
@@ -39,7 +41,7 @@ done
 resume=()
 [ -e "$OUT/sweep/sweep.json" ] && resume=(--resume)
 em_log "loadtest skew x placement"
-"$BIN" loadtest --config "$CFG" --out "$OUT/sweep" "${resume[@]}" --steps 4 --repeat 2 \
+"$BIN" loadtest --config "$CFG" --out "$OUT/sweep" "${resume[@]}" --steps 4 --repeat 2 --set workload.seed=2 \
     --title "Placement under skewed routing: contiguous against planned with 0, 1, 2 redundant experts per worker" \
     "${DEVICE[@]}" --sweep skew="$(IFS=,; echo "${SKEWS[*]}")" \
     --sweep placement="contiguous,$OUT/plans/skew-{skew}/planned-r0.yaml,$OUT/plans/skew-{skew}/planned-r1.yaml,$OUT/plans/skew-{skew}/planned-r2.yaml" \
