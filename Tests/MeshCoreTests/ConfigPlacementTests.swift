@@ -58,6 +58,34 @@ import Testing
                                              baseDirectory: folder) } throws: { String(describing: $0).contains("none.yaml") }
     }
 
+    @Test func anExpertAPlacementFileLeavesUnplacedIsReportedInThatFile() throws {
+        let folder = NSTemporaryDirectory() + "placement-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "placement:\n  - {worker: 0, experts: [0, 1, 2, 3, 4]}\n  - {worker: 1, experts: [6, 7]}\n"
+            .write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
+        try (model + "\ncluster: {coordinators: 1, workers: 2, placement: {file: plan.yaml}}\n")
+            .write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
+        let layer = try ExpertMeshConfig.parse(yaml: model).model.moeLayers[0]
+        #expect(throws: ConfigError(.inconsistent, file: folder + "/plan.yaml", path: "placement",
+                                    expected: "every expert of layer \(layer) held by at least one worker",
+                                    found: "expert 5 held by none")) {
+            try ExpertMeshConfig.load(path: folder + "/config.yaml")
+        }
+        // The same lists in the config itself: reported there.
+        #expect(throws: ConfigError(.inconsistent, file: folder + "/inline.yaml", path: "cluster.placement",
+                                    expected: "every expert of layer \(layer) held by at least one worker",
+                                    found: "expert 5 held by none")) {
+            try (model + "\ncluster: {coordinators: 1, workers: 2, placement: [{experts: [0, 1, 2, 3, 4]}, {experts: [6, 7]}]}\n")
+                .write(toFile: folder + "/inline.yaml", atomically: true, encoding: .utf8)
+            return try ExpertMeshConfig.load(path: folder + "/inline.yaml")
+        }
+        // A complete file: read, and remembered.
+        try "placement:\n  - {worker: 0, experts: [0, 1, 2, 3, 4]}\n  - {worker: 1, experts: [5, 6, 7]}\n"
+            .write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
+        #expect(try ExpertMeshConfig.load(path: folder + "/config.yaml").cluster.placementFile == folder + "/plan.yaml")
+    }
+
     @Test func hotExpertsAreChosenMoreOften() throws {
         var router = RouterConfig()
         router.hotExperts = [3]

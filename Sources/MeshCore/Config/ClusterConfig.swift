@@ -99,6 +99,10 @@ public struct ClusterConfig: Sendable, Equatable, Codable {
     /// Node index of every rank (coordinators then workers); empty means all on node 0.
     public var nodeOfRank: [Int] = []
     public var placement: PlacementSpec = .strategy(.contiguous)
+    /// The file an explicit `placement` was read from (`placement: {file: PATH}`), resolved against
+    /// the config's folder, so that a problem with the lists names that file; nil when the config
+    /// holds the placement itself.
+    public var placementFile: String?
     /// Disaggregated (coordinators + workers, what `run` executes) or colocated (every worker rank
     /// also runs attention; `predict` only).
     public var layout: DeploymentLayout = .disaggregated

@@ -146,7 +146,9 @@ struct ConfigParser {
             case .scalar:
                 cluster.placement = .strategy(try v.choice(PlacementStrategy.self, among: PlacementStrategy.allCases))
             case .mapping:
-                cluster.placement = .explicit(try parsePlacementFile(v, workers: cluster.workers, model: model))
+                let (path, entries) = try parsePlacementFile(v, workers: cluster.workers, model: model)
+                cluster.placement = .explicit(entries)
+                cluster.placementFile = path
             default:
                 cluster.placement = .explicit(try parseWorkers(v, workers: cluster.workers, model: model))
             }
@@ -156,7 +158,9 @@ struct ConfigParser {
 
     /// `placement: {file: PATH}`: the explicit list of a placement file (what `expertmesh plan`
     /// writes: a mapping whose `placement` key holds the list), resolved against the config's folder.
-    func parsePlacementFile(_ node: ConfigNode, workers: Int, model: ModelConfig) throws -> [WorkerPlacement] {
+    ///
+    /// - Returns: The resolved path of the file and its entries.
+    func parsePlacementFile(_ node: ConfigNode, workers: Int, model: ModelConfig) throws -> (path: String, entries: [WorkerPlacement]) {
         let map = try node.mapping(allowed: ["file"])
         let fileNode = try map.required("file")
         let path = ExpertMeshConfig.resolve(try fileNode.string(), against: baseDirectory)
@@ -165,7 +169,7 @@ struct ConfigParser {
         }
         do {
             let top = try ConfigNode.document(yaml: text).mapping(allowed: ["placement"])
-            return try parseWorkers(try top.required("placement"), workers: workers, model: model)
+            return (path, try parseWorkers(try top.required("placement"), workers: workers, model: model))
         } catch let error as ConfigError {
             throw error.inFile(path)
         }

@@ -54,6 +54,9 @@ enum ConfigValidator {
     }
 
     /// The placement of every MoE layer, checked so that every expert has a holder.
+    ///
+    /// An expert without a holder is reported in the placement file when the lists come from one
+    /// (``ClusterConfig/placementFile``, field `placement`), else at `cluster.placement`.
     static func resolvePlacement(_ cluster: ClusterConfig, model: ModelConfig) throws -> Placement {
         let moeLayers = model.moeLayers.count
         let placement: Placement
@@ -80,9 +83,13 @@ enum ConfigValidator {
         for (m, layer) in model.moeLayers.enumerated() {
             let held = Set(placement.experts[m].joined())
             if let orphan = (0..<model.experts).first(where: { !held.contains($0) }) {
-                throw ConfigError(.inconsistent, path: "cluster.placement",
-                                  expected: "every expert of layer \(layer) held by at least one worker",
-                                  found: "expert \(orphan) held by none")
+                let error = ConfigError(.inconsistent, path: "cluster.placement",
+                                        expected: "every expert of layer \(layer) held by at least one worker",
+                                        found: "expert \(orphan) held by none")
+                guard case .explicit = cluster.placement, let file = cluster.placementFile else { throw error }
+                var inFile = error
+                inFile.path = "placement"
+                throw inFile.inFile(file)
             }
         }
         return placement
