@@ -41,7 +41,7 @@ expect_failure() { # expect_failure NAME STATUS PATTERN COMMAND...: that exit st
     failed=$((failed + 1)); echo "FAIL $name (status $status, wanted $want and '$pattern')"; sed 's/^/    /' "$WORK/err.txt" | head -n 8
 }
 . "$EM_ROOT/Scripts/checks.sh"
-for more in checks-serving.sh checks-loadtest.sh checks-placement.sh; do
+for more in checks-serving.sh checks-loadtest.sh checks-placement.sh checks-cluster.sh; do
     if [ -f "$EM_ROOT/Scripts/$more" ]; then . "$EM_ROOT/Scripts/$more"; fi
 done
 
