@@ -64,6 +64,25 @@ import Testing
         #expect(try Self.parse(plan.json(), workers: 2).placement == uneven)
     }
 
+    @Test func arraysPlainEPLBCannotReadAreNoted() {
+        // 2 + 2 + 1 slots, none empty.
+        #expect(EPLBPlan(placement: Self.placement, experts: 4).compatibilityNote(file: "plan.json")
+                == "plan.json gives the workers different numbers of slots (workers hold 2, 2, 1 experts): "
+                    + "EPLB itself expects the same count per worker")
+        // 3 + 3 slots, 4 of them empty.
+        #expect(EPLBPlan(placement: Placement(experts: [[[0, 1, 2], [3]], [[0], [1, 2, 3]]]), experts: 4)
+            .compatibilityNote(file: "plan.json")
+                == "plan.json pads 4 empty slots with -1 (workers hold up to 3 experts, fewer in some layers): "
+                    + "EPLB itself fills every slot")
+        // 3 + 2 slots, 1 empty in each layer.
+        #expect(EPLBPlan(placement: Placement(experts: [[[0, 1, 2], [3]], [[0, 1], [2, 3]]]), experts: 4)
+            .compatibilityNote(file: "plan.json")
+                == "plan.json pads 2 empty slots with -1 (workers hold 3, 2 experts): EPLB itself expects the same count per worker")
+        // What EPLB itself writes: nothing to say.
+        #expect(EPLBPlan(placement: Placement(experts: [[[0, 1], [2, 3]], [[0, 3], [1, 2]]]), experts: 4)
+            .compatibilityNote(file: "plan.json") == nil)
+    }
+
     @Test func aPlainEPLBFileSplitsEvenlyOverTheWorkers() throws {
         // EPLB's own output: no physical_per_worker, 6 slots over 2 workers, replicas in any order.
         let json = """

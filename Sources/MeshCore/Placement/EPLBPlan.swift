@@ -9,6 +9,11 @@ import MeshIO
 /// multiple of W) and are then written as `physical_per_worker`. When a worker holds fewer experts
 /// in some layer than its slots, the spare slots hold -1 in `phy2log`. A worker's slots list its
 /// experts in ascending order.
+///
+/// Such a file (uneven `physical_per_worker`, or -1 in `phy2log`) keeps EPLB's arrays but is not
+/// what EPLB itself produces: a consumer of plain EPLB output, which splits `phy2log` evenly over
+/// the workers and expects every slot filled, cannot read it. ``compatibilityNote(file:)`` says so
+/// in one line, for `expertmesh plan --eplb-out` to print.
 public struct EPLBPlan: Sendable, Equatable {
     /// `phy2log[m][p]`: the logical expert in physical slot `p` of the `m`-th MoE layer; -1 for an
     /// empty slot.
@@ -44,6 +49,26 @@ public struct EPLBPlan: Sendable, Equatable {
             for (p, e) in row.enumerated() where e >= 0 { slots[e].append(p) }
             return slots.map { $0 + Array(repeating: -1, count: width - $0.count) }
         }
+    }
+
+    /// Empty slots (-1 in `phy2log`) over all layers.
+    public var emptySlots: Int { physicalToLogical.joined().filter { $0 < 0 }.count }
+
+    /// Why plain EPLB consumers cannot read these arrays, in one line, or nil when they can (the
+    /// same slots on every worker, none empty).
+    ///
+    /// - Parameter file: The name of the JSON file, to begin the line with.
+    public func compatibilityNote(file: String) -> String? {
+        let empty = emptySlots, uneven = Set(physicalPerWorker).count > 1
+        guard empty > 0 || uneven else { return nil }
+        let padding = "pads \(empty) empty slot\(empty == 1 ? "" : "s") with -1"
+        guard uneven else {
+            return "\(file) \(padding) (workers hold up to \(physicalPerWorker.first ?? 0) experts, fewer in some layers): "
+                + "EPLB itself fills every slot"
+        }
+        let counts = physicalPerWorker.map(String.init).joined(separator: ", ")
+        return "\(file) \(empty > 0 ? padding : "gives the workers different numbers of slots") "
+            + "(workers hold \(counts) experts): EPLB itself expects the same count per worker"
     }
 
     /// The placement these arrays describe.

@@ -41,7 +41,7 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Write the placement file (YAML) here.")
     var out: String
 
-    @Option(help: "Also write the plan as EPLB arrays (JSON: phy2log, log2phy, logcnt, physical_per_worker).")
+    @Option(help: "Also write the plan as EPLB arrays (JSON: phy2log, log2phy, logcnt, physical_per_worker; a note says when workers hold different numbers of experts, which EPLB itself does not expect).")
     var eplbOut: String?
 
     @Option(help: "Read an EPLB plan (JSON) instead of planning: check it and write it as the placement file.")
@@ -117,8 +117,11 @@ struct PlanCommand: ParsableCommand {
         try AtomicFile.write(Data(placement.yaml(layers: model.moeLayers, comments: comments).utf8), to: out)
         print("wrote \(out)")
         if let eplbOut {
-            try AtomicFile.write(Data(EPLBPlan(placement: placement, experts: model.experts).json().utf8), to: eplbOut)
+            let eplb = EPLBPlan(placement: placement, experts: model.experts)
+            try AtomicFile.write(Data(eplb.json().utf8), to: eplbOut)
             print("wrote \(eplbOut)")
+            // Kept in the file (--eplb-in reads it back), but a plain EPLB consumer cannot read it.
+            if let note = eplb.compatibilityNote(file: eplbOut) { print("note: " + note) }
         }
     }
 
