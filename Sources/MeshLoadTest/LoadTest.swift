@@ -56,13 +56,15 @@ public final class LoadTest {
         var requests: Int
         var outputTokens: Int
         var maxBatchTokens: Int
-        var overrides: [String]
+        /// nil when there is none (and in folders written before `--set` existed).
+        var overrides: [String]?
     }
 
     var identity: Identity {
         Identity(config: base.configPath, spec: spec, modelOnly: base.modelOnly, emulate: base.emulatePath,
                  hardware: base.hardwarePath, steps: base.steps, requests: base.requests, outputTokens: base.outputTokens,
-                 maxBatchTokens: base.maxBatchTokens, overrides: base.overrides.map(\.description))
+                 maxBatchTokens: base.maxBatchTokens,
+                 overrides: base.overrides.isEmpty ? nil : base.overrides.map(\.description))
     }
 
     static let encoder: JSONEncoder = {
