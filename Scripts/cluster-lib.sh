@@ -28,13 +28,14 @@ em_cluster_tc_rate() {
 }
 
 # Host i's link at RATE in both directions: tbf on its eth0 (what it sends) and on the bridge's
-# veth end (what it receives). The bucket holds 20 ms at the rate (at least 32 KiB), so bursts
-# of a few packets pass at line rate and longer transfers see the rate.
+# veth end (what it receives). The bucket holds 1 ms at the rate, at least 64 KiB (one GSO
+# segment): a larger one lets each layer's exchange, after a pause for computation, pass
+# largely at memory speed (20 ms at 0.1 Gbit/s is 250 KB, half a layer's dispatch).
 em_cluster_set_rate() {
     local i="$1" rate="$2" burst
     burst="$(awk -v r="$rate" 'BEGIN { v = r + 0; u = r; sub(/^[0-9.]+/, "", u)
         f = (u == "kbit") ? 1e3 : (u == "mbit") ? 1e6 : (u == "gbit") ? 1e9 : (u == "kbps") ? 8e3 : (u == "mbps") ? 8e6 : 8e9
-        b = v * f / 8 * 0.02; if (b < 32768) b = 32768; printf "%d\n", b }')"
+        b = v * f / 8 * 0.001; if (b < 65536) b = 65536; printf "%d\n", b }')"
     ip netns exec "$EM_NS_PREFIX$i" tc qdisc replace dev eth0 root tbf rate "$rate" burst "$burst" latency 200ms
     tc qdisc replace dev "$EM_VETH_PREFIX$i" root tbf rate "$rate" burst "$burst" latency 200ms
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The headline scaling report: throughput against link bandwidth and against device FLOP/s,
 # measured under mpirun on this machine with the emulated interconnect of a CPU cluster on
-# Ethernet (Cluster/hardware/cpu-1gbe.yaml), beside the cost model's prediction; strong scaling
+# Ethernet (Cluster/hardware/cpu-1gbe.yaml), beside the cost model's prediction; as root, the
+# same over real rate-limited links between test hosts in network namespaces; strong scaling
 # over workers; the latency-throughput curve of open-loop serving; and DeepSeek-V3 at paper
 # scale from the cost model alone. About 6 minutes on 2 cores after the release build.
 #
@@ -51,6 +52,24 @@ CFG=Cluster/deepseek-v3.yaml sweep deepseek-ep --model-only --hardware Cluster/h
 CFG=Cluster/deepseek-v3.yaml sweep deepseek-bandwidth --model-only --hardware Cluster/hardware/h800.yaml \
     --sweep bandwidth=25,50,100,200,400,800
 
+# 6. Real links (root only): 4 test hosts in network namespaces, one rank each, their links
+#    rate-limited with tc, the same rates as the emulated sweep; measured against predicted.
+if [ "$(id -u)" -eq 0 ] && command -v tc >/dev/null; then
+    trap 'bash Scripts/cluster-down.sh >/dev/null 2>&1 || true' EXIT
+    bash Scripts/cluster-up.sh 4 --rate 1 --slots 1
+    ( . Cluster/hosts/netns-4.env
+      sweep real-links --hostfile Cluster/hosts/netns-4 --steps "$STEPS" --repeat 2 --step-timeout 60 --point-timeout 120 \
+          --sweep linkrate=0.05,0.1,0.2,0.5,1,2,5
+      # FLOP/s over real links at 0.1 and 5 Gbit/s: the device is emulated (this machine's own
+      # profile as the "emulated" links, so that only the device is slowed), the links are real.
+      sweep real-links-flops --hostfile Cluster/hosts/netns-4 --steps "$STEPS" --step-timeout 60 --point-timeout 120 \
+          --emulate Cluster/hardware/local.yaml --sweep linkrate=0.1,5 --sweep flops=4,8,16,31 )
+    bash Scripts/cluster-down.sh
+    trap - EXIT
+else
+    em_log "skipping the real-links sweep: it needs root and tc (network namespaces)"
+fi
+
 # The index: every sweep's report, and the headline plots.
 {
     echo "# ExpertMesh scaling report"
@@ -59,7 +78,7 @@ CFG=Cluster/deepseek-v3.yaml sweep deepseek-bandwidth --model-only --hardware Cl
     echo "Measured runs emulate the links of \`$LINKS\`; predictions use this machine's profile"
     echo "(\`Cluster/hardware/local.yaml\`) with those links. Docs/LoadTesting.md explains every column and plot."
     echo
-    for name in bandwidth flops workers serving deepseek-ep deepseek-bandwidth; do
+    for name in bandwidth real-links real-links-flops flops workers serving deepseek-ep deepseek-bandwidth; do
         [ -f "$OUT/$name/report.md" ] || continue
         echo "## $name"
         echo

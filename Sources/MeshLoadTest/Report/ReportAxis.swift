@@ -23,6 +23,7 @@ struct ReportAxis: Hashable, Sendable {
         case "hidden": "hidden size"
         case "wire": "wire format (dispatch/combine)"
         case "bandwidth": "emulated link bandwidth (Gbit/s)"
+        case "linkrate": "real link rate between test hosts (Gbit/s)"
         case "latency": "emulated link latency (µs)"
         case "flops": "device FLOP/s (GFLOP/s)"
         case "skew": "routing skew (model.router.skew)"
@@ -44,7 +45,7 @@ struct ReportAxis: Hashable, Sendable {
         case "topk": Double(record.topK)
         case "experts": Double(record.experts)
         case "hidden": Double(record.hidden)
-        case "bandwidth": record.linkBitsPerSecond.map { $0 / 1e9 }
+        case "bandwidth", "linkrate": record.linkBitsPerSecond.map { $0 / 1e9 }
         case "latency": record.linkLatencySeconds.map { $0 * 1e6 }
         case "flops": record.deviceFlopsPerSecond.map { $0 / 1e9 }
         case "skew": record.skew
@@ -80,6 +81,7 @@ struct ReportAxis: Hashable, Sendable {
         case "experts": return "E=\(value)"
         case "hidden": return "h=\(value)"
         case "bandwidth": return "bw=\(value)Gb/s"
+        case "linkrate": return "link=\(value)Gb/s"
         case "latency": return "lat=\(value)µs"
         case "flops": return "F=\(value)GF/s"
         case "skew": return "skew=\(value)"

@@ -96,7 +96,8 @@ extension ReportContent {
                               + "includes waiting for the slowest worker's experts, so the measured crossing sits at or "
                               + "above the bandwidth where the transfers alone match the computation.")
         }
-        let plot = throughputPlot(name: "throughput-vs-bandwidth", title: "Throughput against link bandwidth", axis: axis,
+        let plot = throughputPlot(name: "throughput-vs-\(axis.name)",
+                                  title: axis.name == "linkrate" ? "Throughput against the real link rate" : "Throughput against link bandwidth", axis: axis,
                                   curves: curves, log: true, ideal: false, marks: marks, markers: markers)
         return (ReportSection(heading: plot.title, plot: plot, paragraphs: paragraphs), knees)
     }

@@ -127,14 +127,15 @@ struct ReportContent {
     private mutating func buildSections() {
         let byName = Dictionary(uniqueKeysWithValues: swept.map { ($0.name, $0) })
         if let axis = byName["workers"] { add(workersSection(axis)) }
-        if let axis = byName["bandwidth"] {
+        // A real link rate (test hosts) reads like an emulated bandwidth: the same knee.
+        if let axis = byName["bandwidth"] ?? byName["linkrate"] {
             if let (section, knees) = bandwidthSection(axis) {
                 add(section)
                 self.knees += knees
             }
         }
         if let axis = byName["flops"] { add(flopsSection(axis)) }
-        for axis in swept where !["workers", "bandwidth", "flops", "rate"].contains(axis.name) {
+        for axis in swept where !["workers", "bandwidth", "linkrate", "flops", "rate"].contains(axis.name) {
             add(genericSection(axis))
             if axis.name == "placement" || axis.name == "skew" { add(imbalanceSection(axis)) }
         }
