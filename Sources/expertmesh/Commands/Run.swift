@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeshCore
+import MeshLoadTest
 import MeshModel
 import MeshRuntime
 
@@ -38,6 +39,9 @@ struct Run: ParsableCommand {
     @Option(help: "Write the tokens routed to each expert of each MoE layer (total, mean per step, moving average) as CSV, for `expertmesh plan`.")
     var loadStats: String?
 
+    @Option(help: "Start the job itself: mpirun with this hostfile and the config's rank count (outside mpirun only).")
+    var hostfile: String?
+
     @Flag(help: "Do not print the summary table.")
     var quiet = false
 
@@ -46,6 +50,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var (loaded, kind, mode) = try io.load()
+        if let hostfile { try Self.launch(hostfile: hostfile, config: loaded) }
         if let dispatchDtype {
             guard let value = WireDType(rawValue: dispatchDtype) else {
                 throw CommandError(message: "--dispatch-dtype: expected fp32, bf16 or fp8, found '\(dispatchDtype)'")
@@ -98,6 +103,33 @@ struct Run: ParsableCommand {
         }
         let status = DistributedRun.main(request)
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Replaces this process with `mpirun --hostfile HOSTFILE -np RANKS expertmesh run ...` (the same
+    /// arguments without `--hostfile`), so that `run` starts its own job on a cluster; returns
+    /// only by throwing.
+    static func launch(hostfile: String, config: ExpertMeshConfig) throws {
+        guard ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] == nil else {
+            throw CommandError(message: "--hostfile: run starts mpirun itself with it; under mpirun, give the hostfile to mpirun instead")
+        }
+        guard FileManager.default.isReadableFile(atPath: hostfile) else {
+            throw CommandError(message: "--hostfile \(hostfile): no such readable file")
+        }
+        var launcher = try Launcher()
+        launcher.hostfile = hostfile
+        var arguments: [String] = []
+        var skip = false
+        for argument in CommandLine.arguments.dropFirst() {
+            if skip { skip = false; continue }
+            if argument == "--hostfile" { skip = true; continue }
+            if argument.hasPrefix("--hostfile=") { continue }
+            arguments.append(argument)
+        }
+        let line = launcher.commandLine(ranks: config.cluster.ranks, blasThreads: config.runtime.blasThreads, arguments: arguments)
+        var argv = line.map { strdup($0) }
+        argv.append(nil)
+        execv(line[0], argv)
+        throw CommandError(message: "--hostfile: cannot start \(line[0]): \(String(cString: strerror(errno)))")
     }
 
     /// How many times slower than this machine the emulated profile's device is (at least 1).
