@@ -172,7 +172,14 @@ struct LoadTestCommand: AsyncParsableCommand {
         let progress = ProgressBar(enabled: !quiet)
         let interruption = Interruption.install()
         defer { interruption.cancel() }
-        let records = try await test.run { progress.show($0) }
+        let records: [PointRecord]
+        do {
+            records = try await test.run { progress.show($0) }
+        } catch is CancellationError {
+            // Interrupted: the signal handler ends the job, says so and exits with 130.
+            try? await Task.sleep(nanoseconds: 10_000_000_000)
+            Foundation.exit(130)
+        }
         progress.finish()
         let date = ISO8601DateFormatter().string(from: Date())
         let title = title ?? "expertmesh loadtest: \(spec.axisNames.joined(separator: ", ")) on \(config)"
