@@ -47,20 +47,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Most requests running at once on one coordinator (KV cache slots).")
     var maxSequences = 64
 
-    @Option(help: "Seconds an exchange may wait before the job is aborted naming the peer and phase.")
-    var stepTimeout: Double?
-
-    @Option(help: "Emulate a hardware profile's links: each exchange takes at least what they would for the bytes sent.")
-    var emulate: String?
-
-    @Flag(help: "With --emulate: also stretch every compute phase to the profile's device, when it is slower than this machine's (the config's hardware profile).")
-    var emulateDevice = false
-
-    @Option(help: "Dispatch wire format: fp32, bf16 or fp8 (default: the config's).")
-    var dispatchDtype: String?
-
-    @Option(help: "Combine wire format: fp32 or bf16 (default: the config's).")
-    var combineDtype: String?
+    @OptionGroup var runtime: RuntimeOptions
 
     @Option(help: "Write the serving summary (rates, TTFT/TPOT/end-to-end percentiles) as JSON to this file.")
     var summary: String?
@@ -71,60 +58,26 @@ struct Serve: ParsableCommand {
     @Flag(help: "Do not print the summary table.")
     var quiet = false
 
-    @Option(help: ArgumentHelp("Inject a failure for tests: stall:RANK, corrupt:RANK or kill:RANK.", visibility: .hidden))
-    var injectFault: String?
-
     func run() throws {
         var loaded = try ExpertMeshConfig.load(path: config, overrides: try overrides.map(ConfigOverride.init(parsing:)))
-        if let dispatchDtype {
-            guard let value = WireDType(rawValue: dispatchDtype) else {
-                throw CommandError(message: "--dispatch-dtype: expected fp32, bf16 or fp8, found '\(dispatchDtype)'")
-            }
-            loaded.runtime.dispatchDType = value
-        }
-        if let combineDtype {
-            guard let value = WireDType(rawValue: combineDtype), value != .fp8 else {
-                throw CommandError(message: "--combine-dtype: expected fp32 or bf16, found '\(combineDtype)'")
-            }
-            loaded.runtime.combineDType = value
-        }
-        if let stepTimeout {
-            guard stepTimeout > 0 else { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
-            loaded.runtime.stepTimeoutSeconds = stepTimeout
-        }
+        try runtime.apply(to: &loaded)
         guard maxBatchTokens >= 1 else { throw CommandError(message: "--max-batch-tokens: expected at least 1, found \(maxBatchTokens)") }
         guard maxSequences >= 1 else { throw CommandError(message: "--max-sequences: expected at least 1, found \(maxSequences)") }
         let workload = try loadWorkload(config: loaded)
         let limits = ServingLimits(maxBatchTokens: maxBatchTokens, maxSequences: maxSequences)
         try limits.check(workload)
-        // Files are written by rank 0 after the run: a folder that is not there is bad input now.
-        for (flag, path) in [("--summary", summary), ("--requests-csv", requestsCsv)] {
-            guard let path else { continue }
-            let folder = (path as NSString).deletingLastPathComponent
-            var isFolder: ObjCBool = false
-            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
-                throw CommandError(message: "\(flag) \(path): no folder \(folder)")
-            }
-        }
+        try RuntimeOptions.checkFolders([("--summary", summary), ("--requests-csv", requestsCsv)])
         var request = ServeRequest(config: loaded, configPath: config, workload: workload, limits: limits,
                                    estimator: LatencyHistogram.percentiles)
         request.weightsPath = weights
         request.summaryPath = summary
         request.requestsCSVPath = requestsCsv
         if !quiet { request.table = { print($0) } }
-        if let emulate {
-            let profile = try HardwareProfile.load(path: emulate)
+        if let (profile, slowdown) = try runtime.emulation(config: loaded, configPath: config) {
             request.emulate = profile
-            if emulateDevice { request.computeSlowdown = try Run.slowdown(emulating: profile, path: emulate, config: loaded, configPath: config) }
-        } else if emulateDevice {
-            throw CommandError(message: "--emulate-device: needs --emulate PROFILE")
+            request.computeSlowdown = slowdown
         }
-        if let injectFault {
-            guard let fault = Fault(injectFault) else {
-                throw CommandError(message: "--inject-fault: expected stall:RANK, corrupt:RANK or kill:RANK, found '\(injectFault)'")
-            }
-            request.fault = fault
-        }
+        request.fault = try runtime.fault()
         let status = ServingRun.main(request)
         if status != 0 { throw ExitCode(status) }
     }
