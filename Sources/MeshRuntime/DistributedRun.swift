@@ -49,34 +49,40 @@ public enum DistributedRun {
     /// input file), after every rank agreed to stop. Failures during the run (a timeout, a bad
     /// message) abort the whole job through `MPI_Abort` after naming the rank, peer and phase.
     public static func main(_ request: RunRequest) -> Int32 {
+        drive(command: "run", config: request.config, configPath: request.configPath, emulate: request.emulate) { world in
+            try RunSession(request: request, world: world)
+        }
+    }
+
+    /// The life of one rank of any job (`run`, `serve`): checks that need no session, the
+    /// session's setup agreed by every rank, the hosts exchanged, the work, and the end.
+    ///
+    /// Bad input is one line from one rank and status 2 on every rank; a failure during the work
+    /// aborts the job after naming the rank, peer, phase and, on several hosts, the host.
+    static func drive<Session: RankSession>(command: String, config: ExpertMeshConfig, configPath: String,
+                                            emulate: HardwareProfile?,
+                                            makeSession: (Communicator) throws -> Session) -> Int32 {
         guard let environment = MPIJob.start() else { return 1 }
         let world = environment.world
-        let config = request.config
-        if config.cluster.layout == .colocated || config.model.latentCacheWidth > 0 {
-            if world.rank == 0 {
-                report("expertmesh: error: \(request.configPath): "
-                       + (config.cluster.layout == .colocated ? "cluster.layout: run executes the disaggregated layout; colocated is for predict"
-                          : "model.latent_cache_width: run does not implement multi-head latent attention; it is for predict"))
-            }
-            try? environment.finalize()
-            return 2
+        var problem: String?
+        if config.cluster.layout == .colocated {
+            problem = "\(configPath): cluster.layout: \(command) executes the disaggregated layout; colocated is for predict"
+        } else if config.model.latentCacheWidth > 0 {
+            problem = "\(configPath): model.latent_cache_width: \(command) does not implement multi-head latent attention; it is for predict"
+        } else if let profile = emulate, let devices = profile.devices, config.cluster.ranks > devices {
+            problem = "\(configPath): cluster.workers: out of range: expected at most \(devices) ranks "
+                + "(the devices of \(profile.name)), found \(config.cluster.ranks) ranks"
+        } else {
+            problem = MPIJob.rankCountProblem(worldSize: world.size, config: config, configPath: configPath, command: command)
         }
-        if let profile = request.emulate, let devices = profile.devices, config.cluster.ranks > devices {
-            if world.rank == 0 {
-                report("expertmesh: error: \(request.configPath): cluster.workers: out of range: expected at most \(devices) ranks "
-                       + "(the devices of \(profile.name)), found \(config.cluster.ranks) ranks")
-            }
-            try? environment.finalize()
-            return 2
-        }
-        if let problem = MPIJob.rankCountProblem(worldSize: world.size, config: config, configPath: request.configPath, command: "run") {
+        if let problem {
             if world.rank == 0 { report("expertmesh: error: \(problem)") }
             try? environment.finalize()
             return 2
         }
-        let session: RunSession
+        let session: Session
         do {
-            session = try RunSession(request: request, world: world)
+            session = try makeSession(world)
         } catch {
             // Setup failed on this rank: tell the others to stop. Several ranks often fail alike (a
             // missing weights file): only the lowest failing rank says why, so the job prints one line.
@@ -107,7 +113,7 @@ public enum DistributedRun {
             }
             hosts = try RankHosts.exchange(session.context)
             try session.run()
-            try session.finish()
+            try session.end()
         } catch {
             report("expertmesh: error: \(hosts?.describe(error, rank: world.rank) ?? "\(error)")")
             environment.abort(code: error is ProtocolError ? 2 : 1)
@@ -127,8 +133,17 @@ public enum DistributedRun {
     }
 }
 
+/// One rank's part of a job, as ``DistributedRun/drive(command:config:configPath:emulate:makeSession:)`` runs it.
+protocol RankSession {
+    var context: RunContext { get }
+    /// The work, after every rank's setup worked.
+    func run() throws
+    /// Gathers the results on rank 0 and writes them.
+    func end() throws
+}
+
 /// The state of one rank during a run.
-final class RunSession {
+final class RunSession: RankSession {
     let request: RunRequest
     let context: RunContext
     let role: RankRole
@@ -174,6 +189,8 @@ final class RunSession {
             worker = Worker(context: context, index: w, weights: weights, metrics: metrics)
         }
     }
+
+    func end() throws { try finish() }
 
     /// Runs the workload: coordinators drive the steps, workers serve them.
     func run() throws {

@@ -53,68 +53,15 @@ public enum ServingRun {
 
     /// Runs `request` on this rank and returns the process exit status: 0, or 2 for bad input.
     public static func main(_ request: ServeRequest) -> Int32 {
-        guard let environment = MPIJob.start() else { return 1 }
-        let world = environment.world
-        let config = request.config
-        var problem: String?
-        if config.cluster.layout == .colocated {
-            problem = "\(request.configPath): cluster.layout: serve executes the disaggregated layout; colocated is for predict"
-        } else if config.model.latentCacheWidth > 0 {
-            problem = "\(request.configPath): model.latent_cache_width: serve does not implement multi-head latent attention; it is for predict"
-        } else if let profile = request.emulate, let devices = profile.devices, config.cluster.ranks > devices {
-            problem = "\(request.configPath): cluster.workers: out of range: expected at most \(devices) ranks "
-                + "(the devices of \(profile.name)), found \(config.cluster.ranks) ranks"
-        } else {
-            problem = MPIJob.rankCountProblem(worldSize: world.size, config: config, configPath: request.configPath, command: "serve")
+        DistributedRun.drive(command: "serve", config: request.config, configPath: request.configPath,
+                             emulate: request.emulate) { world in
+            try ServingSession(request: request, world: world)
         }
-        if let problem {
-            if world.rank == 0 { DistributedRun.report("expertmesh: error: \(problem)") }
-            try? environment.finalize()
-            return 2
-        }
-        let session: ServingSession
-        do {
-            session = try ServingSession(request: request, world: world)
-        } catch {
-            // As in `run`: tell the others, and only the lowest failing rank says why.
-            let others = try? CountsExchange(communicator: world).exchange(Array(repeating: 1, count: world.size),
-                                                                           timeoutSeconds: config.runtime.stepTimeoutSeconds,
-                                                                           phase: "agreeing that setup failed")
-            if (0..<world.rank).contains(where: { (others?[$0] ?? 0) != 0 }) {
-                Thread.sleep(forTimeInterval: 1)
-            } else {
-                DistributedRun.report("expertmesh: error: rank \(world.rank): \(error)")
-            }
-            try? environment.finalize()
-            return error is any InputError ? 2 : 1
-        }
-        do {
-            let failures = try session.context.counts.exchange(Array(repeating: 0, count: world.size),
-                                                               timeoutSeconds: config.runtime.stepTimeoutSeconds,
-                                                               phase: "agreeing that setup worked")
-            if failures.contains(where: { $0 != 0 }) {
-                Thread.sleep(forTimeInterval: 1)
-                try? environment.finalize()
-                return 2
-            }
-            try session.run()
-            try session.finish()
-        } catch {
-            DistributedRun.report("expertmesh: error: \(error)")
-            environment.abort(code: error is ProtocolError ? 2 : 1)
-        }
-        do {
-            try environment.finalize()
-        } catch {
-            DistributedRun.report("expertmesh: error: \(error)")
-            return 1
-        }
-        return 0
     }
 }
 
 /// The state of one rank during a serving run.
-final class ServingSession {
+final class ServingSession: RankSession {
     let request: ServeRequest
     let context: RunContext
     let metrics: RankMetrics
@@ -168,7 +115,7 @@ final class ServingSession {
     }
 
     /// Gathers every request's record on rank 0, which writes the summary, the CSV and the table.
-    func finish() throws {
+    func end() throws {
         context.dispatch.emulator = nil
         context.combine.emulator = nil
         let gather = RootGather(context: context)
