@@ -20,26 +20,43 @@ public struct DecoderLayer: Sendable {
         self.epsilon = Float(model.rmsNormEpsilon)
     }
 
-    /// `x + attention(rmsNorm(x))` for the new tokens `x` (`[T, hidden]`) of one sequence.
+    /// `h[rows] += attention(rmsNorm(h[rows]))` for the new tokens of one sequence, which sit
+    /// at `rows` of the step's `[tokens, hidden]` rows, in place.
     ///
-    /// The tokens sit at positions `cache.length ..< cache.length + T`; their keys and values are
-    /// appended to `cache`.
-    public func attentionResidual(_ x: Tensor, cache: inout KVCache) -> Tensor {
-        let a = weights.attention
-        let normed = rmsNorm(x, weight: weights.inputNorm, epsilon: epsilon)
+    /// The tokens sit at positions `cache.length ..< cache.length + rows.count`; their keys and
+    /// values are appended to `cache`. The output projection adds into the rows (the residual)
+    /// as one GEMM with β = 1, so no copy of the sequence's rows is made.
+    public func attentionResidual(rows: Range<Int>, of h: inout Tensor, cache: inout KVCache) {
+        let a = weights.attention, hidden = model.hidden, count = rows.count
+        guard count > 0 else { return }
+        let span = (rows.lowerBound * hidden)..<(rows.upperBound * hidden)
+        var normed = Tensor(zeros: [count, hidden])
+        h.scalars.withUnsafeBufferPointer { x in
+            weights.inputNorm.scalars.withUnsafeBufferPointer { gain in
+                normed.scalars.withUnsafeMutableBufferPointer { out in
+                    rmsNorm(UnsafeBufferPointer(rebasing: x[span]), rows: count, columns: hidden, weight: gain,
+                            epsilon: epsilon, into: out)
+                }
+            }
+        }
         var q = linear(normed, weight: a.q, bias: a.qBias)
         var k = linear(normed, weight: a.k, bias: a.kBias)
         let v = linear(normed, weight: a.v, bias: a.vBias)
         let start = cache.length
-        let positions = Array(start..<(start + x.rows))
+        let positions = Array(start..<(start + count))
         rope.apply(&q, heads: model.heads, positions: positions)
         rope.apply(&k, heads: model.kvHeads, positions: positions)
         cache.append(keys: k, values: v)
         let attended = causalAttention(q: q, k: cache.keys, v: cache.values, heads: model.heads,
                                        kvHeads: model.kvHeads, headDim: model.headDim, queryOffset: start)
-        var out = linear(attended, weight: a.o)
-        add(x, into: &out)
-        return out
+        h.scalars.withUnsafeMutableBufferPointer { out in
+            attended.scalars.withUnsafeBufferPointer { x in
+                a.o.scalars.withUnsafeBufferPointer { w in
+                    linear(x, rows: count, inFeatures: attended.columns, weight: w, outFeatures: hidden,
+                           into: UnsafeMutableBufferPointer(rebasing: out[span]), accumulate: true)
+                }
+            }
+        }
     }
 
     /// The input of the MLP: `rmsNorm(h)`.

@@ -29,14 +29,6 @@ extension ModelStepper {
     }
 }
 
-/// What a step is, for metrics.
-public enum StepPhase: String, Sendable {
-    case prefill
-    case decode
-    /// A serving step: prompts of newly admitted requests and one token of every running one.
-    case serving
-}
-
 /// Prefill or decode over a ``ModelStepper``.
 public enum Generation {
     /// Runs the workload and returns, per sequence, the hidden states it produced.
@@ -87,7 +79,5 @@ public struct ReferenceStepper: ModelStepper {
         model.step(states, slots: slots, caches: &caches)
     }
 
-    public mutating func release(slot: Int) {
-        for layer in caches.indices { caches[layer][slot] = KVCache(width: model.model.kvWidth) }
-    }
+    public mutating func release(slot: Int) { model.stack.release(slot: slot, in: &caches) }
 }

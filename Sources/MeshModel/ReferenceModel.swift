@@ -8,15 +8,14 @@ import MeshTensor
 public struct ReferenceModel: Sendable {
     public let model: ModelConfig
     public let weights: ModelWeights
-    let layers: [DecoderLayer]
+    let stack: DecoderStack
+    var layers: [DecoderLayer] { stack.layers }
 
     public init(weights: ModelWeights) {
         precondition(weights.layers.allSatisfy { $0 != nil }, "the reference needs every tensor")
         self.model = weights.model
         self.weights = weights
-        self.layers = weights.layers.enumerated().map {
-            DecoderLayer(model: weights.model, index: $0.offset, weights: $0.element!)
-        }
+        self.stack = DecoderStack(weights: weights)
     }
 
     /// Hidden states after the last decoder layer, before the final norm.
@@ -28,9 +27,7 @@ public struct ReferenceModel: Sendable {
     }
 
     /// Empty KV caches, `[layer][sequence]`.
-    public func newCaches(sequences: Int) -> [[KVCache]] {
-        Array(repeating: Array(repeating: KVCache(width: model.kvWidth), count: sequences), count: model.layers)
-    }
+    public func newCaches(sequences: Int) -> [[KVCache]] { stack.newCaches(sequences: sequences) }
 
     /// Runs new tokens of every sequence through all layers, extending `caches`.
     ///
@@ -41,27 +38,23 @@ public struct ReferenceModel: Sendable {
     }
 
     /// Runs `sequences[i]` as the new tokens of the sequence whose caches are `caches[_][slots[i]]`.
+    ///
+    /// The MLP sees every token of the batch at once, as the distributed runtime does.
     public func step(_ sequences: [Tensor], slots: [Int], caches: inout [[KVCache]]) -> [Tensor] {
-        precondition(slots.count == sequences.count, "one slot per sequence")
         guard !sequences.isEmpty else { return [] }
-        var states = sequences
-        for layer in layers {
-            for s in states.indices {
-                states[s] = layer.attentionResidual(states[s], cache: &caches[layer.index][slots[s]])
-            }
-            // The MLP sees every token of the batch at once, as the distributed runtime does.
-            let all = concatenateRows(states)
-            let normed = layer.mlpInput(all)
-            var out = all
-            if model.isMoE(layer.index) {
-                add(routedOutput(layer: layer, normed: normed), into: &out)
-                if let shared = layer.sharedOutput(normed) { add(shared, into: &out) }
-            } else {
-                add(layer.denseOutput(normed), into: &out)
-            }
-            states = splitRows(out, like: states)
+        var block = LocalMoE(model: self)
+        return stack.step(sequences, slots: slots, caches: &caches, moe: &block)
+    }
+
+    /// The MoE block run in this process: routed experts, then shared experts, added in that order.
+    struct LocalMoE: MoEBlock {
+        typealias Failure = Never
+        let model: ReferenceModel
+
+        func addMoE(layer: DecoderLayer, moeIndex: Int, normed: Tensor, into out: inout Tensor) {
+            add(model.routedOutput(layer: layer, normed: normed), into: &out)
+            if let shared = layer.sharedOutput(normed) { add(shared, into: &out) }
         }
-        return states
     }
 
     /// Σ over the chosen experts of weight × expert(x), expert by expert.
@@ -82,23 +75,4 @@ public struct ReferenceModel: Sendable {
 
     /// The embedding, final norm and LM head.
     public var head: ModelHead { ModelHead(weights: weights) }
-}
-
-/// The rows of several `[n_i, width]` tensors stacked into one.
-public func concatenateRows(_ parts: [Tensor]) -> Tensor {
-    let width = parts.first?.columns ?? 0
-    var scalars: [Float] = []
-    scalars.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-    for part in parts { scalars.append(contentsOf: part.scalars) }
-    return Tensor(shape: [scalars.count / max(width, 1), width], scalars: scalars)
-}
-
-/// Splits `whole` back into tensors with the row counts of `like`.
-public func splitRows(_ whole: Tensor, like: [Tensor]) -> [Tensor] {
-    var start = 0
-    return like.map { part in
-        let count = part.rows * whole.columns
-        defer { start += count }
-        return Tensor(shape: [part.rows, whole.columns], scalars: Array(whole.scalars[start..<(start + count)]))
-    }
 }

@@ -281,18 +281,19 @@ struct RootGather {
         var counts = Array(repeating: Int32(0), count: context.ranks)
         counts[0] = Int32(values.count)
         let announced = try context.counts.exchange(counts, timeoutSeconds: context.timeoutSeconds, phase: phase)
-        let recvCounts = me == 0 ? announced.map { Int($0) * 8 } : Array(repeating: 0, count: context.ranks)
+        let receive = ByteRegions(counts: me == 0 ? announced.map { Int($0) * 8 } : Array(repeating: 0, count: context.ranks))
         var sendCounts = Array(repeating: 0, count: context.ranks)
         sendCounts[0] = values.count * 8
-        try context.dispatch.exchange(sendCounts: sendCounts, recvCounts: recvCounts, timeoutSeconds: context.timeoutSeconds,
-                                      phase: phase, pack: { send, offsets in
+        let send = ByteRegions(counts: sendCounts)
+        context.dispatch.fill(send.total) { buffer in
             guard !values.isEmpty else { return }
-            values.withUnsafeBytes { send.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        })
+            values.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+        try context.dispatch.exchange(send: send, receive: receive, timeoutSeconds: context.timeoutSeconds, phase: phase)
         guard me == 0 else { return nil }
         return context.dispatch.withReceived { received in
-            context.dispatch.lastReceived.map { region in
-                (0..<(region.count / 8)).map { received.loadUnaligned(fromByteOffset: region.offset + 8 * $0, as: Double.self) }
+            (0..<context.ranks).map { rank in
+                (0..<(receive.counts[rank] / 8)).map { received.loadUnaligned(fromByteOffset: receive.offsets[rank] + 8 * $0, as: Double.self) }
             }
         }
     }

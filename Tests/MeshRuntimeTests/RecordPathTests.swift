@@ -17,21 +17,21 @@ import MeshTensor
     /// Runs one MoE layer through packing, the workers' computation and accumulation.
     func distributed(_ m: ModelConfig, placement: [[Int]], dispatch: WireDType, combine: WireDType,
                      x: Tensor, routing: Routing, weights: ModelWeights) throws -> Tensor {
-        let dispatchLayout = DispatchRecordLayout(hidden: m.hidden, k: m.topK, dtype: dispatch)
-        let combineLayout = CombineRecordLayout(hidden: m.hidden, dtype: combine)
+        let codec = RecordCodec(hidden: m.hidden, k: m.topK, dispatch: dispatch, combine: combine)
+        let dispatchLayout = codec.dispatch, combineLayout = codec.combine
         let plan = DispatchPlan(routing: routing, experts: placement)
-        let packer = DispatchPacker(dispatchLayout: dispatchLayout, combineLayout: combineLayout)
+        let packer = DispatchPacker(codec: codec)
         var sendOffsets: [Int] = [], total = 0
         for count in plan.counts { sendOffsets.append(total); total += count * dispatchLayout.recordBytes }
         var wire = [UInt8](repeating: 0, count: max(total, 1))
         x.scalars.withUnsafeBufferPointer { rows in
-            wire.withUnsafeMutableBytes { packer.pack(plan, rows: rows, into: $0, workerOffsets: sendOffsets) }
+            wire.withUnsafeMutableBytes { packer.pack(plan, rows: rows, into: $0) { sendOffsets[$0] } }
         }
         var combineOffsets: [Int] = [], combined = [UInt8]()
         for (w, count) in plan.counts.enumerated() {
             combineOffsets.append(combined.count)
             var out = [UInt8](repeating: 0, count: max(count * combineLayout.recordBytes, 1))
-            let compute = ExpertCompute(dispatchLayout: dispatchLayout, combineLayout: combineLayout)
+            let compute = ExpertCompute(codec: codec)
             let region = Array(wire[sendOffsets[w]..<(sendOffsets[w] + count * dispatchLayout.recordBytes)])
             try region.withUnsafeBytes { input in
                 try out.withUnsafeMutableBytes { output in
@@ -44,7 +44,7 @@ import MeshTensor
         var result = Tensor(zeros: x.shape)
         combined.withUnsafeBytes { received in
             result.scalars.withUnsafeMutableBufferPointer {
-                packer.accumulate(plan, received: received, workerOffsets: combineOffsets, into: $0)
+                packer.accumulate(plan, received: received, workerOffsets: { combineOffsets[$0] }, into: $0)
             }
         }
         return result
@@ -84,7 +84,7 @@ import MeshTensor
             bytes.storeBytes(of: Int32(-1), toByteOffset: 8, as: Int32.self)
         }
         let weights = try ModelWeights(model: m, source: SeededWeights(seed: 1), ownership: .everything(m))
-        let compute = ExpertCompute(dispatchLayout: layout, combineLayout: CombineRecordLayout(hidden: m.hidden, dtype: .fp32))
+        let compute = ExpertCompute(codec: RecordCodec(hidden: m.hidden, k: m.topK, dispatch: .fp32, combine: .fp32))
         var out = [UInt8](repeating: 0, count: 4 * m.hidden)
         #expect {
             try record.withUnsafeBytes { input in

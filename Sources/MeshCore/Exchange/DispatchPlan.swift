@@ -8,7 +8,8 @@
 /// step count, so that one token per step, as in decode, still visits every copy): balanced by
 /// count and deterministic.
 ///
-/// Pure: built from a ``Routing`` and the layer's placement; the runtime turns it into bytes.
+/// Pure: built from a ``Routing`` and the layer's ``ExpertHolders``; ``TrafficRules`` turns its
+/// counts into the layer's traffic and ``RecordCodec`` its entries into records.
 public struct DispatchPlan: Sendable, Equatable {
     /// Slots per token record: the router's k. Unused slots hold expert -1 and weight 0.
     public let k: Int
@@ -19,18 +20,15 @@ public struct DispatchPlan: Sendable, Equatable {
     /// `weights[w][i * k + j]`: the router weight that goes with it.
     public var weights: [[Float]]
 
-    /// Plans the dispatch of `routing`'s tokens to `experts.count` workers.
+    /// Plans the dispatch of `routing`'s tokens to the holders of their experts.
     ///
-    /// - Parameter experts: `experts[w]`: the global expert ids worker `w` holds in this layer,
-    ///   ascending; a token's local expert index is the position of its expert in that list.
+    /// - Parameters:
+    ///   - holders: the layer's placement index.
+    ///   - rotation: the copy a replicated expert's first token goes to (modulo its copies).
     /// - Precondition: every routed expert has at least one holder.
-    public init(routing: Routing, experts: [[Int]], rotation: Int = 0) {
-        let workers = experts.count
+    public init(routing: Routing, holders: ExpertHolders, rotation: Int = 0) {
+        let workers = holders.workers
         k = routing.k
-        var holders: [Int: [(worker: Int, local: Int32)]] = [:]
-        for (w, list) in experts.enumerated() {
-            for (local, e) in list.enumerated() { holders[e, default: []].append((w, Int32(local))) }
-        }
         var dealt: [Int: Int] = [:] // tokens dealt so far per replicated expert
         tokens = Array(repeating: [], count: workers)
         localExperts = Array(repeating: [], count: workers)
@@ -41,8 +39,8 @@ public struct DispatchPlan: Sendable, Equatable {
             touched.removeAll(keepingCapacity: true)
             for j in 0..<k {
                 let e = Int(routing.experts[t * k + j])
-                guard let copies = holders[e] else { preconditionFailure("expert \(e) has no holder") }
-                var copy = copies[0]
+                let copies = holders[expert: e]
+                guard var copy = copies.first else { preconditionFailure("expert \(e) has no holder") }
                 if copies.count > 1 {
                     let n = dealt[e, default: max(rotation, 0) % copies.count]
                     copy = copies[n % copies.count]
@@ -62,6 +60,11 @@ public struct DispatchPlan: Sendable, Equatable {
             }
             for w in touched { slotsUsed[w] = 0 }
         }
+    }
+
+    /// Plans the dispatch over `experts[w]`, the global expert ids each worker holds (ascending).
+    public init(routing: Routing, experts: [[Int]], rotation: Int = 0) {
+        self.init(routing: routing, holders: ExpertHolders(experts: experts), rotation: rotation)
     }
 
     /// Tokens sent to each worker.

@@ -1,9 +1,34 @@
+import MeshIO
+
 /// How expert inputs and outputs are encoded on the wire.
 public enum WireDType: String, Sendable, CaseIterable, Codable {
     case fp32
     case bf16
     /// FP8 E4M3 with one Float32 scale per token row (amax / 448), dispatch only.
     case fp8
+}
+
+extension WireDType {
+    /// The reduced format rows travel in (nil: fp32, the rows' own bytes), and the magnitude a
+    /// row's largest value is scaled to before encoding (nil: rows are not scaled).
+    ///
+    /// The one place that says what each dtype is; every encoder and decoder follows from it.
+    var encoding: (format: ReducedFloatFormat?, scaledTo: Float?) {
+        switch self {
+        case .fp32: (nil, nil)
+        case .bf16: (.bfloat16, nil)
+        // 448: the largest finite E4M3 value (OCP FP8 formats specification).
+        case .fp8: (.float8E4M3, Float8E4M3.greatestFiniteMagnitude)
+        }
+    }
+
+    public var bytesPerElement: Int { encoding.format?.bytesPerElement ?? 4 }
+
+    /// Whether rows arrive exactly as they were sent (fp32).
+    public var isLossless: Bool { encoding.format == nil }
+
+    /// Whether a Float32 scale travels with every row.
+    public var hasRowScale: Bool { encoding.scaledTo != nil }
 }
 
 /// The byte layout of one dispatched token record.
@@ -30,7 +55,7 @@ public struct DispatchRecordLayout: Sendable, Equatable {
     public var expertsOffset: Int { 0 }
     public var weightsOffset: Int { 4 * k }
     public var scaleOffset: Int { 8 * k }
-    public var rowOffset: Int { 8 * k + (dtype == .fp8 ? 4 : 0) }
+    public var rowOffset: Int { 8 * k + (dtype.hasRowScale ? 4 : 0) }
     public var rowBytes: Int { hidden * dtype.bytesPerElement }
     public var recordBytes: Int { (rowOffset + rowBytes + 3) / 4 * 4 }
 }
@@ -41,20 +66,11 @@ public struct CombineRecordLayout: Sendable, Equatable {
     public let dtype: WireDType
 
     public init(hidden: Int, dtype: WireDType) {
-        precondition(dtype != .fp8, "combine is fp32 or bf16")
+        precondition(!dtype.hasRowScale, "combine is fp32 or bf16")
         self.hidden = hidden
         self.dtype = dtype
     }
 
-    public var recordBytes: Int { (hidden * dtype.bytesPerElement + 3) / 4 * 4 }
-}
-
-extension WireDType {
-    public var bytesPerElement: Int {
-        switch self {
-        case .fp32: 4
-        case .bf16: 2
-        case .fp8: 1
-        }
-    }
+    public var rowBytes: Int { hidden * dtype.bytesPerElement }
+    public var recordBytes: Int { (rowBytes + 3) / 4 * 4 }
 }

@@ -102,7 +102,7 @@ final class RawExchange {
         let me = context.rank
         func plan(_ matrix: [[Int]]) -> (send: [Int32], sendOffsets: [Int32], recv: [Int32], recvOffsets: [Int32]) {
             let send = matrix[me], recv = matrix.map { $0[me] }
-            return (send.map(Int32.init), Channel.offsets(send).map(Int32.init), recv.map(Int32.init), Channel.offsets(recv).map(Int32.init))
+            return (send.map(Int32.init), ByteRegions(counts: send).offsets.map(Int32.init), recv.map(Int32.init), ByteRegions(counts: recv).offsets.map(Int32.init))
         }
         layers = (0..<moeLayers).map { [plan(dispatch[$0]), plan(combine[$0])] }
         let capacity = layers.flatMap { $0 }.flatMap { [$0.send, $0.recv] }.map { Int($0.reduce(0, +)) }.max() ?? 0
@@ -143,21 +143,22 @@ struct ComputeBench {
         let plan = SyntheticRouting(config: config).plans[0][0]
         let tokens = plan.tokens.flatMap { $0 }.map { Int($0) }.max().map { $0 + 1 } ?? 0
         let rows = SeededInput.hiddenStates(sequences: 1, tokens: tokens, hidden: model.hidden, seed: 9)
-        let dispatchLayout = DispatchRecordLayout(hidden: model.hidden, k: model.topK, dtype: config.runtime.dispatchDType)
-        let combineLayout = CombineRecordLayout(hidden: model.hidden, dtype: config.runtime.combineDType)
+        let codec = RecordCodec(hidden: model.hidden, k: model.topK, dispatch: config.runtime.dispatchDType,
+                                combine: config.runtime.combineDType)
+        let dispatchLayout = codec.dispatch, combineLayout = codec.combine
         let records = plan.counts[0]
         // Worker 0's records, packed exactly as a coordinator sends them.
         var received = [UInt8](repeating: 0, count: max(records * dispatchLayout.recordBytes, 1))
         var onlyWorker0 = plan
         for w in 1..<plan.tokens.count { onlyWorker0.tokens[w] = []; onlyWorker0.localExperts[w] = []; onlyWorker0.weights[w] = [] }
-        let packer = DispatchPacker(dispatchLayout: dispatchLayout, combineLayout: combineLayout)
+        let packer = DispatchPacker(codec: codec)
         rows.withUnsafeBufferPointer { rows in
             received.withUnsafeMutableBytes { send in
-                packer.pack(onlyWorker0, rows: rows, into: send, workerOffsets: Array(repeating: 0, count: plan.tokens.count))
+                packer.pack(onlyWorker0, rows: rows, into: send) { _ in 0 }
             }
         }
         var send = [UInt8](repeating: 0, count: max(records * combineLayout.recordBytes, 1))
-        let compute = ExpertCompute(dispatchLayout: dispatchLayout, combineLayout: combineLayout)
+        let compute = ExpertCompute(codec: codec)
         let origin = ExpertCompute.Origin(rank: 0, layer: layer, recordsPerSource: [records])
         let perExpert = try received.withUnsafeBytes { input in
             try send.withUnsafeMutableBytes { output in

@@ -1,20 +1,5 @@
 import Foundation
 
-/// Seconds on this machine's monotonic clock (the same on every process of one machine).
-func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-}
-
-/// CPU seconds this process has run (every thread: OpenBLAS's too): what a phase computed,
-/// whatever it waited for a core.
-func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-}
-
 /// The phases of a layer whose time is measured, on coordinators and workers.
 public enum LayerPhase: Int, CaseIterable, Sendable {
     /// Coordinator: norm, q/k/v/o, RoPE, attention over the KV cache, residual.

@@ -1,5 +1,3 @@
-import MeshIO
-
 /// How far rows moved through a reduced wire format are from their fp32 values.
 ///
 /// Measured on the first step only (a decode of every encoded row), so later steps pay nothing:
@@ -9,18 +7,11 @@ struct WireErrorMeter {
     var maxMagnitude: Double = 0
     var active = true
 
-    /// Compares `original` with what `encoded` (in `format`, times `scale`) decodes to.
-    mutating func record(original: UnsafeBufferPointer<Float>, encoded: UnsafeRawBufferPointer,
-                         format: ReducedFloatFormat, scale: Float = 1, scratch: inout [Float]) {
-        guard active else { return }
-        grow(&scratch, original.count)
-        scratch.withUnsafeMutableBufferPointer { decoded in
-            let target = UnsafeMutableBufferPointer(rebasing: decoded[0..<original.count])
-            format.decode(encoded, into: target)
-            for i in 0..<original.count {
-                maxAbsoluteError = max(maxAbsoluteError, Double(abs(target[i] * scale - original[i])))
-                maxMagnitude = max(maxMagnitude, Double(abs(original[i])))
-            }
+    /// Compares `original` with `decoded`, what its encoding decodes to.
+    mutating func record(original: UnsafeBufferPointer<Float>, decoded: UnsafeBufferPointer<Float>) {
+        for i in 0..<original.count {
+            maxAbsoluteError = max(maxAbsoluteError, Double(abs(decoded[i] - original[i])))
+            maxMagnitude = max(maxMagnitude, Double(abs(original[i])))
         }
     }
 

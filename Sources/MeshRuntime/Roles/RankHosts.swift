@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 
 /// Where every rank runs, so that an error can name the host as well as the rank: a network
 /// namespace of the test cluster, or a machine of a real one, each known by its address.
@@ -34,14 +35,15 @@ struct RankHosts {
     /// Every rank's host, exchanged with a deadline (an all-to-all of fixed-size names).
     static func exchange(_ context: RunContext) throws -> RankHosts {
         let mine = Array(current().utf8.prefix(width)) + Array(repeating: 0, count: max(0, width - current().utf8.count))
-        let counts = Array(repeating: width, count: context.ranks)
-        try context.dispatch.exchange(sendCounts: counts, recvCounts: counts, timeoutSeconds: context.timeoutSeconds,
-                                      phase: "exchanging host names", pack: { send, offsets in
-            for offset in offsets { mine.withUnsafeBytes { send.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: width) } }
-        })
+        let regions = ByteRegions(counts: Array(repeating: width, count: context.ranks))
+        context.dispatch.fill(regions.total) { send in
+            for offset in regions.offsets { mine.withUnsafeBytes { send.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: width) } }
+        }
+        try context.dispatch.exchange(send: regions, receive: regions, timeoutSeconds: context.timeoutSeconds,
+                                      phase: "exchanging host names")
         let names = context.dispatch.withReceived { received in
-            context.dispatch.lastReceived.map { region in
-                let bytes = (0..<width).map { received.load(fromByteOffset: region.offset + $0, as: UInt8.self) }
+            regions.offsets.map { offset in
+                let bytes = (0..<width).map { received.load(fromByteOffset: offset + $0, as: UInt8.self) }
                 return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
             }
         }

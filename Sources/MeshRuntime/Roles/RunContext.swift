@@ -1,48 +1,49 @@
 import MeshCore
 import MeshMPI
 
-/// What every role of a run shares: the config, this rank, the channels and the limits.
+/// What every role of a run shares: the config, this rank, the exchange's rules and transport,
+/// and the limits.
 final class RunContext {
-    /// Takes the injected fault, if any, so that it acts once.
-    func takeFault() -> Fault? {
-        defer { fault = nil }
-        return fault
-    }
-
     let config: ExpertMeshConfig
     let communicator: Communicator
     let rank: Int
     let ranks: Int
     let timeoutSeconds: Double
-    let dispatchLayout: DispatchRecordLayout
-    let combineLayout: CombineRecordLayout
+    /// The records of every MoE layer's exchange.
+    let codec: RecordCodec
+    /// Who sends how many tokens to whom, and the traffic that follows.
+    let rules: TrafficRules
+    /// The placement's holder index of every MoE layer, built once.
+    let holders: [ExpertHolders]
+    /// Control words, setup agreements and gathers between all ranks, point to point.
     let counts: CountsExchange
-    let dispatch: Channel
-    let combine: Channel
-    /// The most tokens one message may announce: a sanity bound on received headers.
-    let maxTokensPerMessage: Int32
-    /// A failure to inject, for tests; consumed by its first use.
-    var fault: Fault?
+    /// The per-layer counts and records (wrapped to act out an injected fault, in tests).
+    let transport: any Transport
 
     init(config: ExpertMeshConfig, communicator: Communicator, fault: Fault? = nil, emulate: HardwareProfile? = nil) {
-        self.fault = fault
         self.config = config
         self.communicator = communicator
         rank = communicator.rank
         ranks = communicator.size
         timeoutSeconds = config.runtime.stepTimeoutSeconds
-        dispatchLayout = DispatchRecordLayout(hidden: config.model.hidden, k: config.model.topK,
-                                              dtype: config.runtime.dispatchDType)
-        combineLayout = CombineRecordLayout(hidden: config.model.hidden, dtype: config.runtime.combineDType)
+        codec = RecordCodec(hidden: config.model.hidden, k: config.model.topK,
+                            dispatch: config.runtime.dispatchDType, combine: config.runtime.combineDType)
+        rules = TrafficRules(codec: codec, cluster: config.cluster)
+        holders = config.placement.experts.map(ExpertHolders.init(experts:))
         counts = CountsExchange(communicator: communicator)
-        dispatch = Channel(communicator: communicator, name: "dispatch")
-        combine = Channel(communicator: communicator, name: "combine")
+        let transport = MPITransport(communicator: communicator, timeoutSeconds: timeoutSeconds)
         if let emulate {
             let emulator = LinkEmulator(profile: emulate, config: config)
-            dispatch.emulator = emulator
-            combine.emulator = emulator
+            transport.dispatch.emulator = emulator
+            transport.combine.emulator = emulator
         }
-        // Int32 byte counts bound one message to 2 GiB.
-        maxTokensPerMessage = Int32(Int(Int32.max) / max(dispatchLayout.recordBytes, combineLayout.recordBytes))
+        let (rank, codec) = (self.rank, self.codec)
+        self.transport = fault.map { FaultInjectingTransport(wrapping: transport, fault: $0, rank: rank, codec: codec) } ?? transport
     }
+
+    /// The channels of the exchange.
+    var dispatch: Channel { transport.dispatch }
+    var combine: Channel { transport.combine }
+    var dispatchLayout: DispatchRecordLayout { codec.dispatch }
+    var combineLayout: CombineRecordLayout { codec.combine }
 }

@@ -3,8 +3,9 @@ import MeshModel
 
 /// A worker rank: holds the routed experts its placement gives it and runs only those.
 ///
-/// Per MoE layer it receives the token counts and then the rows of every coordinator, runs its
-/// experts over them (``ExpertCompute``), and sends back one row per token it received.
+/// Per MoE layer it receives the token counts and then the records of every coordinator, runs
+/// its experts over them (``ExpertCompute``) into the combine's send buffer, and sends back one
+/// row per record it received.
 final class Worker {
     let context: RunContext
     /// `experts[m]`: this worker's experts in MoE layer m, in local order (ascending global id).
@@ -21,7 +22,7 @@ final class Worker {
         localExperts = held
         experts = model.moeLayers.enumerated().map { m, layer in held[m].map { weights.experts[layer][$0]! } }
         self.metrics = metrics
-        compute = ExpertCompute(dispatchLayout: context.dispatchLayout, combineLayout: context.combineLayout)
+        compute = ExpertCompute(codec: context.codec)
     }
 
     /// Serves steps until the coordinators say stop.
@@ -34,65 +35,60 @@ final class Worker {
     ///
     /// - Returns: false when the coordinators said stop.
     func serveStep() throws -> Bool {
-        let coordinators = context.config.cluster.coordinators
         let control = try context.counts.exchange(Array(repeating: 0, count: context.ranks),
                                                   timeoutSeconds: context.timeoutSeconds,
                                                   phase: "the start of the next step")
-        let words = Array(control[0..<coordinators])
-        let word: ControlWord
-        switch ControlWord.agreement(words) {
+        let agreement: ControlWord.Agreement
+        do {
+            agreement = try ControlWord.agree(Array(control[0..<context.config.cluster.coordinators]))
+        } catch {
+            throw ProtocolError(rank: context.rank, sender: error.coordinator, layer: nil, field: "control word",
+                                detail: error.detail)
+        }
+        switch agreement {
         case .stop: return false
         case .skip: return true
-        case .run(let phase): word = phase
-        case nil:
-            let first = words.firstIndex { $0 != words[0] || ControlWord(rawValue: $0) == nil } ?? 0
-            throw ProtocolError(rank: context.rank, sender: first, layer: nil, field: "control word",
-                                detail: "expected the same 0, 1 or 2 from every coordinator, or each 0, 3 or 4, found \(words)")
+        case .run(let word):
+            metrics.beginStep(phaseCode: Int(word.rawValue), tokens: 0)
+            for (m, layer) in context.config.model.moeLayers.enumerated() { try runLayer(m, layer: layer) }
+            metrics.endStep()
+            compute.combineError.active = false
+            return true
         }
-        metrics.beginStep(phaseCode: Int(word.rawValue), tokens: 0)
-        for (m, layer) in context.config.model.moeLayers.enumerated() { try runLayer(m, layer: layer) }
-        metrics.endStep()
-        compute.combineError.active = false
-        return true
     }
 
+    /// One MoE layer: receive the counts and the records, compute into the send buffer, send.
     private func runLayer(_ m: Int, layer: Int) throws {
-        let coordinators = context.config.cluster.coordinators
-        var tokens = Array(repeating: 0, count: context.ranks)
-        context.takeFault()?.strike(rank: context.rank)
-        try metrics.measure(.wait, layer: layer) {
-            let counts = try context.counts.exchange(Array(repeating: 0, count: context.ranks),
-                                                     timeoutSeconds: context.timeoutSeconds,
-                                                     phase: "the dispatch counts of layer \(layer)")
-            for (source, count) in counts.enumerated() {
-                let isCoordinator = source < coordinators
-                guard count >= 0, isCoordinator || count == 0, count <= context.maxTokensPerMessage else {
-                    throw ProtocolError(rank: context.rank, sender: source, layer: layer, field: "token count",
-                                        detail: "expected 0...\(isCoordinator ? context.maxTokensPerMessage : 0), found \(count)")
-                }
-                tokens[source] = Int(count)
+        let transport = context.transport
+        let traffic = try metrics.measure(.wait, layer: layer) {
+            let announced = try transport.announce(Array(repeating: 0, count: context.ranks), layer: layer)
+            let traffic: LayerTraffic
+            do {
+                traffic = try context.rules.worker(announced: announced)
+            } catch let error as CountError {
+                throw ProtocolError(rank: context.rank, sender: error.sender, layer: layer, field: "token count", detail: error.detail)
             }
-            try context.dispatch.exchange(sendCounts: Array(repeating: 0, count: context.ranks),
-                                          recvCounts: tokens.map { $0 * context.dispatchLayout.recordBytes },
-                                          timeoutSeconds: context.timeoutSeconds, phase: "the dispatch of layer \(layer)",
-                                          pack: { _, _ in })
+            try transport.exchangeDispatch(traffic, layer: layer)
+            return traffic
         }
-        metrics.add(context.dispatch.lastEmulatedWait, to: .emulated, layer: layer)
-        let sendBytes = tokens.map { $0 * context.combineLayout.recordBytes }
-        let origin = ExpertCompute.Origin(rank: context.rank, layer: layer, recordsPerSource: tokens)
-        try context.combine.exchange(sendCounts: sendBytes, recvCounts: Array(repeating: 0, count: context.ranks),
-                                     timeoutSeconds: context.timeoutSeconds, phase: "the combine of layer \(layer)",
-                                     pack: { send, _ in
-            let rows = try metrics.measure(.experts, layer: layer) {
-                try context.dispatch.withReceived { received in
+        metrics.add(transport.dispatch.lastEmulatedWait, to: .emulated, layer: layer)
+
+        let origin = ExpertCompute.Origin(rank: context.rank, layer: layer, recordsPerSource: traffic.tokensReceived)
+        let rows = try metrics.measure(.experts, layer: layer) {
+            try transport.dispatch.withReceived { received in
+                try transport.combine.fill(traffic.combineSend.total) { send in
                     try compute.run(experts: experts[m], received: received, origin: origin, into: send)
                 }
             }
-            for (local, n) in rows.enumerated() where n > 0 {
-                metrics.addExpertRows(n, expert: localExperts[m][local], moeLayer: m)
-            }
-        })
-        metrics.add(context.combine.lastEmulatedWait, to: .emulated, layer: layer)
-        for (rank, bytes) in sendBytes.enumerated() where bytes > 0 { metrics.addBytes(bytes, to: rank, dispatch: false) }
+        }
+        for (local, n) in rows.enumerated() where n > 0 {
+            metrics.addExpertRows(n, expert: localExperts[m][local], moeLayer: m)
+        }
+
+        try transport.exchangeCombine(traffic, layer: layer, overlap: {})
+        metrics.add(transport.combine.lastEmulatedWait, to: .emulated, layer: layer)
+        for (rank, bytes) in traffic.combineSend.counts.enumerated() where bytes > 0 {
+            metrics.addBytes(bytes, to: rank, dispatch: false)
+        }
     }
 }

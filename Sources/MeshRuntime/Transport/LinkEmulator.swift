@@ -40,18 +40,3 @@ struct LinkEmulator {
     /// Waits until `target` (monotonic seconds); returns the seconds waited.
     func wait(until target: Double) -> Double { waitUntil(target) }
 }
-
-/// Waits until `target` (monotonic seconds); returns the seconds waited.
-func waitUntil(_ target: Double) -> Double {
-    let now = monotonicSeconds()
-    guard target > now else { return 0 }
-    let remaining = target - now
-    // Sleep most of it, then yield until the instant: nanosleep overshoots by tens of µs.
-    if remaining > 200e-6 {
-        let sleep = remaining - 100e-6
-        var interval = timespec(tv_sec: Int(sleep), tv_nsec: Int(sleep.truncatingRemainder(dividingBy: 1) * 1e9))
-        nanosleep(&interval, nil)
-    }
-    while monotonicSeconds() < target { sched_yield() }
-    return monotonicSeconds() - now
-}

@@ -1,5 +1,4 @@
 import MeshCore
-import MeshIO
 import MeshModel
 import MeshTensor
 
@@ -10,8 +9,7 @@ import MeshTensor
 /// router weights applied per row, and adds each expert's rows into the record's output in
 /// local-expert order. Kept free of MPI so that `expertmesh bench` can time it against raw GEMMs.
 final class ExpertCompute {
-    let dispatchLayout: DispatchRecordLayout
-    let combineLayout: CombineRecordLayout
+    let codec: RecordCodec
     /// Check and group the records but compute nothing (the exchange benchmark, which measures
     /// moving the bytes; the grouping, decoding and GEMMs are measured against raw GEMMs apart).
     var skipExperts = false
@@ -23,12 +21,12 @@ final class ExpertCompute {
     private var scratch: [Float] = []
     private var scales: [Float] = []
     private var accumulator: [Float] = []
-    private var meterScratch: [Float] = []
+    private var decoded: [Float] = []
     private var groups: [[(record: Int, weight: Float)]] = []
 
-    init(dispatchLayout: DispatchRecordLayout, combineLayout: CombineRecordLayout) {
-        self.dispatchLayout = dispatchLayout
-        self.combineLayout = combineLayout
+    init(codec: RecordCodec) {
+        self.codec = codec
+        grow(&decoded, codec.hidden)
     }
 
     /// Where a record came from, for error messages.
@@ -47,12 +45,12 @@ final class ExpertCompute {
     @discardableResult
     func run(experts: [MLPWeights], received: UnsafeRawBufferPointer, origin: Origin,
              into send: UnsafeMutableRawBufferPointer) throws -> [Int] {
-        let hidden = dispatchLayout.hidden
+        let hidden = codec.hidden
         let records = origin.recordsPerSource.reduce(0, +)
         try group(received, experts: experts.count, origin: origin)
         if skipExperts { return groups.map(\.count) }
         // The weighted sum per record: straight into the send buffer for fp32.
-        let direct = combineLayout.dtype == .fp32
+        let direct = codec.combine.dtype.isLossless
         if !direct { grow(&accumulator, records * hidden) }
         func withAccumulator(_ body: (UnsafeMutablePointer<Float>) -> Void) {
             if direct {
@@ -73,8 +71,8 @@ final class ExpertCompute {
             grow(&scales, n)
             gathered.withUnsafeMutableBufferPointer { batch in
                 for (i, entry) in group.enumerated() {
-                    decodeRow(received, record: entry.record,
-                              into: UnsafeMutableBufferPointer(rebasing: batch[(i * hidden)..<((i + 1) * hidden)]))
+                    codec.readDispatchRow(received, at: entry.record * codec.dispatch.recordBytes,
+                                          into: UnsafeMutableBufferPointer(rebasing: batch[(i * hidden)..<((i + 1) * hidden)]))
                     scales[i] = entry.weight
                 }
             }
@@ -94,33 +92,19 @@ final class ExpertCompute {
 
     /// Sorts every valid slot of every record into `groups[local expert]`, in record order.
     private func group(_ received: UnsafeRawBufferPointer, experts: Int, origin: Origin) throws {
-        let layout = dispatchLayout
         if groups.count != experts { groups = Array(repeating: [], count: experts) }
         for i in groups.indices { groups[i].removeAll(keepingCapacity: true) }
         var record = 0
         for (source, count) in origin.recordsPerSource.enumerated() {
             for _ in 0..<count {
-                let base = record * layout.recordBytes
-                var used = 0
-                for j in 0..<layout.k {
-                    let local = received.loadUnaligned(fromByteOffset: base + layout.expertsOffset + 4 * j, as: Int32.self)
-                    if local == -1 { continue }
-                    let weight = received.loadUnaligned(fromByteOffset: base + layout.weightsOffset + 4 * j, as: Float.self)
-                    guard local >= 0, Int(local) < experts else {
-                        throw ProtocolError(rank: origin.rank, sender: source, layer: origin.layer,
-                                            field: "record \(record) slot \(j) expert",
-                                            detail: "local expert \(local) is not held here (this worker holds \(experts) in layer \(origin.layer))")
+                do {
+                    try codec.readSlots(received, at: record * codec.dispatch.recordBytes, heldExperts: experts,
+                                        record: record, layer: origin.layer) { local, weight in
+                        groups[local].append((record, weight))
                     }
-                    guard weight.isFinite else {
-                        throw ProtocolError(rank: origin.rank, sender: source, layer: origin.layer,
-                                            field: "record \(record) slot \(j) weight", detail: "not finite: \(weight)")
-                    }
-                    groups[Int(local)].append((record, weight))
-                    used += 1
-                }
-                guard used > 0 else {
-                    throw ProtocolError(rank: origin.rank, sender: source, layer: origin.layer,
-                                        field: "record \(record)", detail: "names no expert")
+                } catch {
+                    throw ProtocolError(rank: origin.rank, sender: source, layer: origin.layer, field: error.field,
+                                        detail: error.detail)
                 }
                 record += 1
             }
@@ -129,7 +113,7 @@ final class ExpertCompute {
 
     /// `expertOut[0..<n] = scales ⊙ SwiGLU(gathered[0..<n])`: three GEMMs.
     private func runExpert(_ expert: MLPWeights, rows n: Int) {
-        let hidden = dispatchLayout.hidden
+        let hidden = codec.hidden
         gathered.withUnsafeBufferPointer { x in
             scales.withUnsafeBufferPointer { s in
                 scratch.withUnsafeMutableBufferPointer { tmp in
@@ -148,40 +132,20 @@ final class ExpertCompute {
         }
     }
 
-    /// Decodes the row of `record` from the wire format into `row`.
-    private func decodeRow(_ received: UnsafeRawBufferPointer, record: Int, into row: UnsafeMutableBufferPointer<Float>) {
-        let layout = dispatchLayout
-        let base = record * layout.recordBytes
-        let bytes = UnsafeRawBufferPointer(rebasing: received[(base + layout.rowOffset)..<(base + layout.rowOffset + layout.rowBytes)])
-        switch layout.dtype {
-        case .fp32:
-            UnsafeMutableRawBufferPointer(row).copyMemory(from: bytes)
-        case .bf16:
-            ReducedFloatFormat.bfloat16.decode(bytes, into: row)
-        case .fp8:
-            ReducedFloatFormat.float8E4M3.decode(bytes, into: row)
-            let scale = received.loadUnaligned(fromByteOffset: base + layout.scaleOffset, as: Float.self)
-            for c in 0..<row.count { row[c] *= scale }
-        }
-    }
-
-    /// Encodes the fp32 accumulator into bf16 combine records.
+    /// Encodes the fp32 accumulator into combine records.
     private func encodeCombine(records: Int, into send: UnsafeMutableRawBufferPointer) {
-        let hidden = dispatchLayout.hidden, bytes = combineLayout.recordBytes
+        let hidden = codec.hidden, bytes = codec.combine.recordBytes
         accumulator.withUnsafeBufferPointer { acc in
-            for r in 0..<records {
-                let row = UnsafeBufferPointer(rebasing: acc[(r * hidden)..<((r + 1) * hidden)])
-                let target = UnsafeMutableRawBufferPointer(rebasing: send[(r * bytes)..<(r * bytes + hidden * 2)])
-                ReducedFloatFormat.bfloat16.encode(row, into: target)
-                combineError.record(original: row, encoded: UnsafeRawBufferPointer(target), format: .bfloat16,
-                                    scratch: &meterScratch)
+            decoded.withUnsafeMutableBufferPointer { decoded in
+                for r in 0..<records {
+                    let row = UnsafeBufferPointer(rebasing: acc[(r * hidden)..<((r + 1) * hidden)])
+                    codec.writeCombine(row, into: send, at: r * bytes)
+                    if combineError.active {
+                        codec.readCombine(UnsafeRawBufferPointer(send), at: r * bytes, into: decoded)
+                        combineError.record(original: row, decoded: UnsafeBufferPointer(decoded))
+                    }
+                }
             }
         }
     }
-}
-
-/// Makes `buffer` hold at least `count` elements.
-@inline(__always)
-func grow(_ buffer: inout [Float], _ count: Int) {
-    if buffer.count < count { buffer = [Float](repeating: 0, count: max(count, buffer.count * 3 / 2)) }
 }

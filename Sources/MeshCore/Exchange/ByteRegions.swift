@@ -1,0 +1,27 @@
+/// Byte counts to or from every rank of one exchange, and where each rank's bytes sit in the
+/// buffer: the arguments of one `MPI_Alltoallv` direction, in Int.
+public struct ByteRegions: Sendable, Equatable {
+    /// `counts[r]`: bytes to or from rank `r`.
+    public let counts: [Int]
+    /// `offsets[r]`: where rank `r`'s bytes start; regions are packed back to back in rank order.
+    public let offsets: [Int]
+
+    public init(counts: [Int]) {
+        precondition(counts.allSatisfy { $0 >= 0 }, "byte counts are never negative")
+        self.counts = counts
+        var running = 0
+        offsets = counts.map { count in
+            defer { running += count }
+            return running
+        }
+    }
+
+    /// No bytes with any of `ranks` ranks.
+    public static func none(ranks: Int) -> ByteRegions { ByteRegions(counts: Array(repeating: 0, count: ranks)) }
+
+    /// Bytes in all.
+    public var total: Int { (offsets.last ?? 0) + (counts.last ?? 0) }
+
+    /// Rank `r`'s region.
+    public subscript(rank r: Int) -> Range<Int> { offsets[r]..<(offsets[r] + counts[r]) }
+}
