@@ -11,6 +11,8 @@ public struct DecoderLayer: Sendable {
     public let weights: LayerWeights
     let rope: RotaryEmbedding
     let epsilon: Float
+    /// Built once per layer (its skew factors are computed from the config); nil in dense layers.
+    let router: Router?
 
     public init(model: ModelConfig, index: Int, weights: LayerWeights) {
         self.model = model
@@ -18,6 +20,7 @@ public struct DecoderLayer: Sendable {
         self.weights = weights
         self.rope = RotaryEmbedding(headDim: model.headDim, theta: Float(model.ropeTheta))
         self.epsilon = Float(model.rmsNormEpsilon)
+        self.router = model.isMoE(index) ? Router(model: model) : nil
     }
 
     /// `h[rows] += attention(rmsNorm(h[rows]))` for the new tokens of one sequence, which sit
@@ -73,7 +76,7 @@ public struct DecoderLayer: Sendable {
     public func route(_ normed: Tensor) -> Routing {
         let router = weights.router!
         let logits = linear(normed, weight: router.gate)
-        return Router(model: model).route(logits: logits.scalars, bias: router.bias)
+        return self.router!.route(logits: logits.scalars, bias: router.bias)
     }
 
     /// The shared experts' output (gated, for Qwen2-MoE), or nil when the model has none.

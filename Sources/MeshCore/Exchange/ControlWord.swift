@@ -77,31 +77,3 @@ public struct ControlError: Error, Sendable, Equatable {
         "expected the same 0, 1 or 2 from every coordinator, or each 0, 3 or 4, found \(words)"
     }
 }
-
-/// What a step is, for metrics and the control word that starts it.
-public enum StepPhase: String, Sendable {
-    case prefill
-    case decode
-    /// A serving step: prompts of newly admitted requests and one token of every running one.
-    case serving
-}
-
-/// What a stepper would do in a serving step.
-public enum ServingIntent: Sendable, Equatable {
-    /// It has tokens to run.
-    case step
-    /// It has nothing to run now but requests still to come or to finish.
-    case idle
-    /// All its requests have completed.
-    case finished
-}
-
-/// What the steppers agreed a serving step does.
-public enum ServingDecision: Sendable, Equatable {
-    /// Run the layers (with no token of one's own when idle or finished).
-    case step
-    /// Nobody has a token: run nothing, wait a little for arrivals.
-    case skip
-    /// Every stepper has finished.
-    case stop
-}
