@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import MeshPlanning
 
 /// What every point of a sweep shares: the base config, profiles and launch settings.
 public struct SweepBase: Sendable {

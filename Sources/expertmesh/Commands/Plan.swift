@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MeshCore
 import MeshIO
+import MeshPlanning
 
 /// `expertmesh plan`: which experts each worker should hold, from the loads a run measured.
 struct PlanCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeshCore
+import MeshPlanning
 
 /// `expertmesh predict`: the cost model's step time for a config on a hardware profile.
 struct Predict: ParsableCommand {

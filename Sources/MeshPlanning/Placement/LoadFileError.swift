@@ -1,3 +1,4 @@
+import MeshCore
 import MeshIO
 
 /// A load-statistics CSV that cannot be used: the file, the line (1-based) and what is wrong.

@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 import MeshIO
 
 /// A placement in the arrays DeepSeek's EPLB returns (https://github.com/deepseek-ai/EPLB).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MeshCore
+import MeshCore
+@testable import MeshPlanning
 
 @Suite struct PlacementLoadFileTests {
     /// 4 layers, the first dense: MoE layers 1, 2, 3 of 4 experts.

@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 
 /// How much work each routed expert of each MoE layer received: the input of the placement planner.
 ///
@@ -22,10 +23,10 @@ public struct ExpertLoad: Sendable, Equatable {
     public var experts: Int { tokens.first?.count ?? 0 }
 
     /// The columns of the load CSV, in the order `expertmesh run --load-stats` writes them.
-    public static let header = ["layer", "expert", "tokens", "mean_per_step", "moving_average"]
+    public static let header = LoadColumn.header
 
     /// The columns that hold a load and can be planned from.
-    public static let loadColumns = ["tokens", "mean_per_step", "moving_average"]
+    public static let loadColumns = LoadColumn.allCases.map(\.rawValue)
 }
 
 extension ExpertLoad {
