@@ -181,11 +181,11 @@ public struct SweepSpec: Sendable, Equatable, Codable {
         case .wire:
             return ["fp32", "bf16", "fp8"].contains(value) ? nil : "expected fp32, bf16 or fp8"
         case .bandwidth, .linkrate:
-            return bitsPerSecond(value).map { $0 > 0 ? nil : "expected a bandwidth above zero" } ?? "expected a bandwidth: Gbit/s, or a number with a unit such as 500Mbit/s or 2GB/s"
+            return bitsPerSecond(value).map { $0 > 0 && $0.isFinite ? nil : "expected a finite bandwidth above zero" } ?? "expected a bandwidth: Gbit/s, or a number with a unit such as 500Mbit/s or 2GB/s"
         case .latency:
-            return seconds(value).map { $0 >= 0 ? nil : "expected a latency not below zero" } ?? "expected a latency: µs, or a number with a unit such as 50us or 1ms"
+            return seconds(value).map { $0 >= 0 && $0.isFinite ? nil : "expected a finite latency not below zero" } ?? "expected a latency: µs, or a number with a unit such as 50us or 1ms"
         case .flops:
-            return flopsPerSecond(value).map { $0 > 0 ? nil : "expected FLOP/s above zero" } ?? "expected FLOP/s: GFLOP/s, or a number with a unit such as 10GFLOP/s"
+            return flopsPerSecond(value).map { $0 > 0 && $0.isFinite ? nil : "expected finite FLOP/s above zero" } ?? "expected FLOP/s: GFLOP/s, or a number with a unit such as 10GFLOP/s"
         case .skew:
             guard let x = Double(value), x >= 0, x <= 10 else { return "expected a skew exponent in 0...10" }
             return nil

@@ -26,11 +26,10 @@ struct ExpertMesh: ParsableCommand {
         } catch let error as CommandError {
             fail(error.message)
         } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                // Wrong arguments are bad input too.
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+            if exitCode(for: error) == .validationFailure {
+                // Wrong arguments (a value that is no case, a number out of range) are bad input
+                // too: one line, without the usage text ArgumentParser would add.
+                fail(message(for: error).split(separator: "\n").joined(separator: "; "))
             }
             exit(withError: error)
         }

@@ -35,6 +35,12 @@ let defaultConfig: String = {
         ("latency=3 parsecs", "expected a latency"),
         ("skew=11", "skew exponent"),
         ("rate=0", "above zero"),
+        ("rate=inf", "above zero"),
+        ("bandwidth=inf", "'inf': expected a finite bandwidth"),
+        ("bandwidth=1e400Gbit/s", "expected a bandwidth"),
+        ("latency=inf", "expected a finite latency"),
+        ("flops=1e400", "expected finite FLOP/s"),
+        ("skew=nan", "skew exponent"),
         ("workers", "expected AXIS=VALUE"),
         ("tokens=", "at least one value"),
     ])

@@ -241,10 +241,9 @@ struct ConfigParser {
         let map = try node.mapping(allowed: Self.workloadKeys)
         var workload = WorkloadConfig()
         if let v = map["mode"] { workload.mode = try v.choice(RunMode.self, among: RunMode.allCases) }
-        if let v = map["sequences"] { workload.sequences = try v.int(in: 1...1_000_000) }
-        // At least one token: a prompt to prefill, or one token of context before decoding.
-        if let v = map["tokens"] { workload.tokens = try v.int(in: 1...10_000_000) }
-        if let v = map["steps"] { workload.steps = try v.int(in: 1...10_000_000) }
+        if let v = map["sequences"] { workload.sequences = try v.int(in: ConfigLimits.sequences) }
+        if let v = map["tokens"] { workload.tokens = try v.int(in: ConfigLimits.tokens) }
+        if let v = map["steps"] { workload.steps = try v.int(in: ConfigLimits.steps) }
         if let v = map["seed"] { workload.seed = UInt64(try v.int(in: 0...Int.max)) }
         return workload
     }
@@ -259,8 +258,8 @@ struct ConfigParser {
                 throw v.error(.outOfRange, expected: "one of fp32, bf16", found: "'fp8'")
             }
         }
-        if let v = map["step_timeout"] { runtime.stepTimeoutSeconds = try v.double(in: 0...86_400, openLower: true) }
-        if let v = map["blas_threads"] { runtime.blasThreads = try v.int(in: 1...1024) }
+        if let v = map["step_timeout"] { runtime.stepTimeoutSeconds = try v.double(in: ConfigLimits.stepTimeoutSeconds, openLower: true) }
+        if let v = map["blas_threads"] { runtime.blasThreads = try v.int(in: ConfigLimits.blasThreads) }
         return runtime
     }
 

@@ -31,7 +31,7 @@ struct LoadTestCommand: AsyncParsableCommand {
     var repeats: Int?
 
     @Option(help: "strong (default): the same tokens at every worker count; weak: sequences grow with the workers.")
-    var scaling: String?
+    var scaling: Scaling?
 
     @Option(help: "The result folder (created; must not hold another sweep).")
     var out: String
@@ -110,27 +110,26 @@ struct LoadTestCommand: AsyncParsableCommand {
         return hosts
     }
 
+    func validate() throws {
+        if let steps { try Limits.check(count: steps, flag: "--steps") }
+        try Limits.check(count: requests, flag: "--requests", in: ConfigLimits.requests)
+        try Limits.check(count: outputTokens, flag: "--output-tokens", in: ConfigLimits.tokens)
+        try Limits.check(count: maxBatchTokens, flag: "--max-batch-tokens", in: ConfigLimits.tokens)
+        try Limits.check(seconds: pointTimeout, flag: "--point-timeout")
+        if let stepTimeout { try Limits.check(seconds: stepTimeout, flag: "--step-timeout") }
+    }
+
     func run() async throws {
         let spec: SweepSpec
-        let scalingValue = try scaling.map {
-            guard let value = Scaling(rawValue: $0) else { throw CommandError(message: "--scaling: expected strong or weak, found '\($0)'") }
-            return value
-        }
         if let sweepFile {
-            guard sweeps.isEmpty, repeats == nil, scalingValue == nil else {
+            guard sweeps.isEmpty, repeats == nil, scaling == nil else {
                 throw CommandError(message: "--sweep-file: give the axes, repeat and scaling in the file, not also --sweep, --repeat or --scaling")
             }
             spec = try SweepSpec.load(path: sweepFile)
         } else {
             guard !sweeps.isEmpty else { throw CommandError(message: "--sweep: give at least one axis, e.g. --sweep workers=1,2,3") }
-            spec = try SweepSpec.parse(sweeps: sweeps, repeats: repeats ?? 1, scaling: scalingValue ?? .strong)
+            spec = try SweepSpec.parse(sweeps: sweeps, repeats: repeats ?? 1, scaling: scaling ?? .strong)
         }
-        if let steps, steps < 1 { throw CommandError(message: "--steps: expected at least 1, found \(steps)") }
-        for (flag, value) in [("--requests", requests), ("--output-tokens", outputTokens), ("--max-batch-tokens", maxBatchTokens)] where value < 1 {
-            throw CommandError(message: "\(flag): expected at least 1, found \(value)")
-        }
-        guard pointTimeout > 0 else { throw CommandError(message: "--point-timeout: expected seconds > 0, found \(pointTimeout)") }
-        if let stepTimeout, !(stepTimeout > 0) { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
 
         let overrides = try self.overrides.map(ConfigOverride.init(parsing:))
         var base = SweepBase(configPath: config, config: try ExpertMeshConfig.load(path: config, overrides: overrides))
