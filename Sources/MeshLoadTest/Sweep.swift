@@ -100,9 +100,7 @@ public struct SweepSpec: Sendable, Equatable, Codable {
     /// Reads a sweep file: a YAML mapping `axes: {AXIS: [values]}`, optional `repeat: N` and
     /// `scaling: strong|weak`. Axes keep the file's order.
     public static func load(path: String) throws -> SweepSpec {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw SweepError("\(path): cannot read the sweep file")
-        }
+        let text = try TextFile.read(path, what: "a sweep file (YAML)")
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
             throw SweepError("\(path): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")

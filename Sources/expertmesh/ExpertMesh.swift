@@ -42,6 +42,7 @@ struct ExpertMesh: ParsableCommand {
     static func fail(_ message: String) -> Never {
         let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"]
         if rank == nil || rank == "0" {
+            FailureRecord.note("expertmesh: error: \(message)")
             FileHandle.standardError.write(Data("expertmesh: error: \(message)\n".utf8))
         } else {
             // mpirun ends the job at the first non-zero exit: give rank 0 the time to say why.

@@ -1,7 +1,7 @@
 import Foundation
+import MeshIO
 import Testing
 @testable import MeshCore
-import MeshIO
 
 @Suite struct ServingWorkloadTests {
     @Test func poissonGapsAverageOneOverTheRate() {
@@ -69,7 +69,7 @@ import MeshIO
     }
 
     @Test func aMissingTraceFileIsNamed() {
-        #expect(throws: TraceError(file: "/nonexistent/t.csv", line: nil, detail: "no such file")) {
+        #expect(throws: InputFileError(.notFound, path: "/nonexistent/t.csv", what: "a serving trace (CSV)")) {
             try ServingWorkload.trace(path: "/nonexistent/t.csv")
         }
     }

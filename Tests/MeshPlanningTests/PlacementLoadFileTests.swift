@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import MeshCore
+import MeshIO
+import Testing
 @testable import MeshPlanning
 
 @Suite struct PlacementLoadFileTests {
@@ -60,7 +61,7 @@ import MeshCore
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Self.rows().joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try ExpertLoad.read(path: path, model: Self.model).tokens[0] == [10, 11, 12, 13])
-        #expect(throws: LoadFileError(file: path + ".missing", line: nil, detail: "no such file")) {
+        #expect(throws: InputFileError(.notFound, path: path + ".missing", what: "load statistics (CSV, from run --load-stats)")) {
             try ExpertLoad.read(path: path + ".missing", model: Self.model)
         }
     }

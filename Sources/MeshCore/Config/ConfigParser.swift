@@ -1,4 +1,5 @@
 import Foundation
+import MeshIO
 import Yams
 
 /// Turns YAML into an ``ExpertMeshConfig``, naming the field path of every problem.
@@ -164,9 +165,7 @@ struct ConfigParser {
         let map = try node.mapping(allowed: ["file"])
         let fileNode = try map.required("file")
         let path = ExpertMeshConfig.resolve(try fileNode.string(), against: baseDirectory)
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw fileNode.error(.unreadable, expected: "a readable placement file", found: "'\(path)'")
-        }
+        let text = try TextFile.read(path, what: "a placement file (\(fileNode.path))")
         do {
             let top = try ConfigNode.document(yaml: text).mapping(allowed: ["placement"])
             return (path, try parseWorkers(try top.required("placement"), workers: workers, model: model))

@@ -74,14 +74,7 @@ public struct ServingWorkload: Sendable, Equatable {
     ///
     /// - Throws: ``TraceError`` naming the file and the line.
     public static func trace(path: String) throws -> ServingWorkload {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw TraceError(file: path, line: nil, detail: exists ? "cannot be read" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TraceError(file: path, line: nil, detail: "expected UTF-8 text, found binary data")
-        }
-        return try trace(text: text, file: path)
+        try trace(text: TextFile.read(path, what: "a serving trace (CSV)"), file: path)
     }
 
     /// Parses trace CSV text; `file` names it in errors.

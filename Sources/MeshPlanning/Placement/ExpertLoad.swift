@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import MeshIO
 
 /// How much work each routed expert of each MoE layer received: the input of the placement planner.
 ///
@@ -44,14 +45,7 @@ extension ExpertLoad {
     ///   - column: One of ``loadColumns``.
     /// - Throws: ``LoadFileError`` naming the file and, for a bad row or header, its line.
     public static func read(path: String, model: ModelConfig, column: String = "tokens") throws -> ExpertLoad {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw LoadFileError(file: path, line: nil, detail: exists ? "cannot be read" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw LoadFileError(file: path, line: nil, detail: "expected UTF-8 text, found binary data")
-        }
-        return try parse(csv: text, file: path, model: model, column: column)
+        try parse(csv: TextFile.read(path, what: "load statistics (CSV, from run --load-stats)"), file: path, model: model, column: column)
     }
 
     /// Parses load CSV text (the format of ``read(path:model:column:)``); `file` names it in errors.

@@ -89,9 +89,7 @@ struct LoadTestCommand: AsyncParsableCommand {
 
     /// The hosts of a hostfile and their slots (1 when not given), in order.
     static func hosts(_ path: String) throws -> [(name: String, slots: Int)] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CommandError(message: "--hostfile \(path): no such readable file")
-        }
+        let text = try TextFile.read(path, what: "an mpirun hostfile (--hostfile)")
         var hosts: [(name: String, slots: Int)] = []
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
@@ -154,9 +152,6 @@ struct LoadTestCommand: AsyncParsableCommand {
         base.mapByNode = environment["OMPI_MCA_rmaps_base_mapping_policy"] == "node"
             || zip(mpirunArguments, mpirunArguments.dropFirst()).contains { $0 == "--map-by" && $1.hasPrefix("node") }
         base.rateCommand = URL(fileURLWithPath: rateCommand).standardizedFileURL.path
-        if let hostfile, !FileManager.default.isReadableFile(atPath: hostfile) {
-            throw CommandError(message: "--hostfile \(hostfile): no such readable file")
-        }
 
         let test = try LoadTest(spec: spec, base: base, folder: out)
         test.resume = resume

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeshCore
+import MeshIO
 import MeshPlanning
 
 /// `expertmesh predict`: the cost model's step time for a config on a hardware profile.
@@ -61,10 +62,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         var loaded = try ExpertMeshConfig.load(path: config, overrides: try overrides.map(ConfigOverride.init(parsing:)))
         if let hfConfig {
-            guard let data = FileManager.default.contents(atPath: hfConfig) else {
-                throw CommandError(message: "\(hfConfig): no such file")
-            }
-            let hf = try HuggingFaceConfig.parse(data, file: hfConfig)
+            let hf = try HuggingFaceConfig.parse(Data(TextFile.read(hfConfig, what: "a Hugging Face config.json (--hf-config)").utf8), file: hfConfig)
             loaded = try loaded.replacingModel(hf.model)
         }
         if let mode { loaded.workload.mode = mode }
