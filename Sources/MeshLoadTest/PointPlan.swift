@@ -74,17 +74,14 @@ public struct PointPlan: Sendable {
         var overrides: [ConfigOverride] = base.overrides
         func set(_ path: String, _ value: String) { overrides.append(ConfigOverride(path: path.split(separator: ".").map(String.init), value: value)) }
         let v = point.values
-        if let x = v[.workers] { set("cluster.workers", x) }
-        if let x = v[.coordinators] { set("cluster.coordinators", x) }
-        if let x = v[.tokens] { set("workload.tokens", x) }
-        if let x = v[.sequences] { set("workload.sequences", x) }
-        if let x = v[.mode] { set("workload.mode", x) }
-        if let x = v[.topk] { set("model.top_k", x) }
-        if let x = v[.experts] { set("model.experts", x) }
-        if let x = v[.hidden] { set("model.hidden", x) }
-        if let x = v[.skew] { set("model.router.skew", x) }
-        if let x = v[.threads] { set("runtime.blas_threads", x) }
-        if let x = v[.placement] {
+        // Config fields take the value as written: the config parses its own overrides.
+        let fields: [(SweepAxis, String)] = [(.workers, "cluster.workers"), (.coordinators, "cluster.coordinators"),
+                                             (.tokens, "workload.tokens"), (.sequences, "workload.sequences"),
+                                             (.mode, "workload.mode"), (.topk, "model.top_k"), (.experts, "model.experts"),
+                                             (.hidden, "model.hidden"), (.skew, "model.router.skew"),
+                                             (.threads, "runtime.blas_threads")]
+        for (axis, field) in fields { if let x = v[axis] { set(field, x.text) } }
+        if case .placement(let x)? = v[.placement]?.parsed {
             if PlacementStrategy(rawValue: x) != nil {
                 set("cluster.placement", x)
             } else {
@@ -95,13 +92,13 @@ public struct PointPlan: Sendable {
                 set("cluster.placement", "{file: \"\(path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"}")
             }
         }
-        if let x = v[.wire] {
-            set("runtime.dispatch_dtype", x)
-            set("runtime.combine_dtype", x == "fp8" ? "bf16" : x)
+        if case .wire(let wire)? = v[.wire]?.parsed {
+            set("runtime.dispatch_dtype", wire.rawValue)
+            set("runtime.combine_dtype", (wire == .fp8 ? WireDType.bf16 : wire).rawValue)
         }
         if let steps = base.steps { set("workload.steps", String(steps)) }
-        if spec.scaling == .weak, let x = v[.workers], let workers = Int(x),
-           let first = spec.axes.first(where: { $0.axis == .workers })?.values.first.flatMap(Int.init) {
+        if spec.scaling == .weak, let workers = v[.workers]?.count,
+           let first = spec.axes.first(where: { $0.axis == .workers })?.values.first?.count {
             let scaled = base.config.workload.sequences * workers
             guard scaled % first == 0 else {
                 throw SweepError("point \(point.index) (\(label)): --scaling weak: \(base.config.workload.sequences) sequences × \(workers) / \(first) workers is not whole; pick worker counts that are multiples of the first")
@@ -116,8 +113,8 @@ public struct PointPlan: Sendable {
             error.file = nil
             throw SweepError("point \(point.index) (\(label)): \(base.configPath): \(error)")
         }
-        rate = v[.rate].flatMap(Double.init)
-        linkRate = v[.linkrate].flatMap(SweepSpec.bitsPerSecond)
+        rate = v[.rate]?.quantity
+        linkRate = v[.linkrate]?.quantity
         if linkRate != nil, !base.modelOnly {
             guard !base.hosts.isEmpty else {
                 throw SweepError("--sweep linkrate: sets the real links of a test cluster: give its --hostfile (Scripts/cluster-up.sh writes Cluster/hosts/netns-N)")
@@ -163,7 +160,7 @@ public struct PointPlan: Sendable {
             emulateDevice = v[.flops] != nil
             let emulated = emulate, device = v[.flops] != nil
             var profile = base.hardware.map { Self.measuredProfile(local: $0, emulate: emulated, device: device) }
-            if let bits = v[.linkrate].flatMap(SweepSpec.bitsPerSecond), profile != nil {
+            if let bits = linkRate, profile != nil {
                 // The test hosts' links at that rate; inside a host, its ranks share memory.
                 profile!.name += " with links of \(String(format: "%.3g", bits / 1e9)) Gbit/s"
                 profile!.interNode.bytesPerSecond = bits / 8
@@ -185,7 +182,7 @@ public struct PointPlan: Sendable {
                 throw SweepError("point \(point.index) (\(label)): every rank is on one node of \(base.emulatePath ?? "the emulated profile") (devices_per_node \(emulate.devicesPerNode)): the bandwidth and latency axes change the link between nodes, which no exchange would cross")
             }
         }
-        if emulateDevice, let flops = v[.flops].flatMap(SweepSpec.flopsPerSecond) {
+        if emulateDevice, let flops = v[.flops]?.quantity {
             guard let local = base.localHardware else {
                 throw SweepError("--sweep flops: measured runs slow compute relative to this machine's profile: \(base.configPath) needs `hardware:` (from expertmesh calibrate)")
             }
@@ -203,13 +200,13 @@ public struct PointPlan: Sendable {
 
     /// `profile` with the point's hardware axes applied: the inter-node link's bandwidth and
     /// latency, the device's FLOP/s in the compute dtype.
-    static func apply(_ values: [SweepAxis: String], to profile: inout HardwareProfile) {
-        if let x = values[.bandwidth], let bits = SweepSpec.bitsPerSecond(x) {
+    static func apply(_ values: [SweepAxis: SweepValue], to profile: inout HardwareProfile) {
+        if let bits = values[.bandwidth]?.quantity {
             profile.interNode.bytesPerSecond = bits / 8
             // With one device per node the intra-node link carries nothing; with more it keeps its own rate.
         }
-        if let x = values[.latency], let seconds = SweepSpec.seconds(x) { profile.interNode.latencySeconds = seconds }
-        if let x = values[.flops], let flops = SweepSpec.flopsPerSecond(x) {
+        if let seconds = values[.latency]?.quantity { profile.interNode.latencySeconds = seconds }
+        if let flops = values[.flops]?.quantity {
             let dtype = profile.computeDType
             profile.device.flopsPerSecond[dtype] = flops
         }

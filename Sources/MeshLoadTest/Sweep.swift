@@ -68,8 +68,29 @@ public enum Scaling: String, Sendable, Codable, CaseIterable {
 public struct SweepSpec: Sendable, Equatable, Codable {
     public struct Axis: Sendable, Equatable, Codable {
         public var axis: SweepAxis
-        /// The values as written, each checked by ``SweepSpec/validate(_:_:)``.
-        public var values: [String]
+        /// The values, in the order given.
+        public var values: [SweepValue]
+
+        public init(axis: SweepAxis, values: [SweepValue]) {
+            self.axis = axis
+            self.values = values
+        }
+
+        enum CodingKeys: String, CodingKey { case axis, values }
+
+        /// Encoded with the values as written (`sweep.json`, which `--resume` compares).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(axis, forKey: .axis)
+            try container.encode(values.map(\.text), forKey: .values)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            axis = try container.decode(SweepAxis.self, forKey: .axis)
+            let axis = axis
+            values = try container.decode([String].self, forKey: .values).map { try SweepValue($0, axis: axis) }
+        }
     }
 
     public var axes: [Axis]
@@ -145,10 +166,11 @@ public struct SweepSpec: Sendable, Equatable, Codable {
         guard !values.isEmpty, values.allSatisfy({ !$0.isEmpty }) else {
             throw SweepError("\(place): expected at least one value, and no empty one")
         }
-        for value in values {
-            if let problem = validate(axis, value) { throw SweepError("\(place): '\(value)': \(problem)") }
-        }
-        return Axis(axis: axis, values: values)
+        return Axis(axis: axis, values: try values.map { value in
+            do { return try SweepValue(value, axis: axis) } catch let error as SweepError {
+                throw SweepError("\(place): '\(value)': \(error.message)")
+            }
+        })
     }
 
     private func check() throws {
@@ -162,36 +184,6 @@ public struct SweepSpec: Sendable, Equatable, Codable {
         }
         if scaling == .weak, axes.contains(where: { $0.axis == .sequences }) {
             throw SweepError("--scaling weak: sets the sequences from the workers; do not sweep sequences too")
-        }
-    }
-
-    /// Why `value` is not a value of `axis`, or nil when it is.
-    public static func validate(_ axis: SweepAxis, _ value: String) -> String? {
-        switch axis {
-        case .workers, .tokens, .sequences, .topk, .experts, .hidden, .threads:
-            guard let n = Int(value), n >= 1 else { return "expected an integer >= 1" }
-            return nil
-        case .coordinators:
-            guard let n = Int(value), n >= 1 else { return "expected an integer >= 1" }
-            return nil
-        case .mode:
-            return RunMode(rawValue: value) == nil ? "expected prefill or decode" : nil
-        case .wire:
-            return ["fp32", "bf16", "fp8"].contains(value) ? nil : "expected fp32, bf16 or fp8"
-        case .bandwidth, .linkrate:
-            return bitsPerSecond(value).map { $0 > 0 && $0.isFinite ? nil : "expected a finite bandwidth above zero" } ?? "expected a bandwidth: Gbit/s, or a number with a unit such as 500Mbit/s or 2GB/s"
-        case .latency:
-            return seconds(value).map { $0 >= 0 && $0.isFinite ? nil : "expected a finite latency not below zero" } ?? "expected a latency: µs, or a number with a unit such as 50us or 1ms"
-        case .flops:
-            return flopsPerSecond(value).map { $0 > 0 && $0.isFinite ? nil : "expected finite FLOP/s above zero" } ?? "expected FLOP/s: GFLOP/s, or a number with a unit such as 10GFLOP/s"
-        case .skew:
-            guard let x = Double(value), x >= 0, x <= 10 else { return "expected a skew exponent in 0...10" }
-            return nil
-        case .rate:
-            guard let x = Double(value), x > 0, x.isFinite else { return "expected requests per second above zero" }
-            return nil
-        case .placement:
-            return value.contains(where: { $0 == "\n" }) ? "expected a strategy or a file path" : nil
         }
     }
 
@@ -217,7 +209,7 @@ public struct SweepSpec: Sendable, Equatable, Codable {
     /// once per repetition, repetition by repetition (so slow drift of a shared machine spreads
     /// over all points rather than one).
     public var points: [SweepPoint] {
-        var combinations: [[SweepAxis: String]] = [[:]]
+        var combinations: [[SweepAxis: SweepValue]] = [[:]]
         for axis in axes {
             combinations = combinations.flatMap { partial in axis.values.map { partial.merging([axis.axis: $0]) { $1 } } }
         }
@@ -238,11 +230,11 @@ public struct SweepSpec: Sendable, Equatable, Codable {
 public struct SweepPoint: Sendable, Equatable {
     public var index: Int
     public var repetition: Int
-    public var values: [SweepAxis: String]
+    public var values: [SweepAxis: SweepValue]
 
     /// `workers=2 tokens=64`, in the sweep's axis order.
     public func label(_ spec: SweepSpec) -> String {
-        spec.axes.compactMap { axis in values[axis.axis].map { "\(axis.axis.rawValue)=\($0)" } }.joined(separator: " ")
+        spec.axes.compactMap { axis in values[axis.axis].map { "\(axis.axis.rawValue)=\($0.text)" } }.joined(separator: " ")
     }
 
     /// `template` with every `{AXIS}` replaced by this point's value of that axis
@@ -257,7 +249,7 @@ public struct SweepPoint: Sendable, Equatable {
             guard let axis = SweepAxis(rawValue: name), axis != .placement, let value = values[axis] else {
                 throw SweepError("\(place): '\(template)': {\(name)} is not another axis of this sweep")
             }
-            text += rest[..<open] + value
+            text += rest[..<open] + value.text
             rest = rest[rest.index(after: close)...]
         }
         return text + rest
@@ -267,8 +259,9 @@ public struct SweepPoint: Sendable, Equatable {
     /// name without folder and extension (`plans/skew-{skew}/planned-r1.yaml` → `planned-r1`).
     public var axesByName: [String: String] {
         Dictionary(uniqueKeysWithValues: values.map { axis, value in
-            guard axis == .placement, value.contains("/") || value.hasSuffix(".yaml") else { return (axis.rawValue, value) }
-            return (axis.rawValue, ((value as NSString).lastPathComponent as NSString).deletingPathExtension)
+            let text = value.text
+            guard axis == .placement, text.contains("/") || text.hasSuffix(".yaml") else { return (axis.rawValue, text) }
+            return (axis.rawValue, ((text as NSString).lastPathComponent as NSString).deletingPathExtension)
         })
     }
 }
