@@ -66,7 +66,7 @@ let package = Package(
             "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "MeshPlanningTests", dependencies: [
-            "MeshPlanning", "MeshCore", .product(name: "PropertyBased", package: "swift-property-based"),
+            "MeshPlanning", "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor"]),
         .testTarget(name: "MeshModelTests", dependencies: [

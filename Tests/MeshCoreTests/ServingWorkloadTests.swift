@@ -63,7 +63,7 @@ import Testing
         #expect {
             _ = try ServingWorkload.trace(text: text, file: "t.csv")
         } throws: { error in
-            guard let error = error as? TraceError else { return false }
+            guard let error = error as? TextLineError else { return false }
             return error.description.hasPrefix(message) && (error as any Error) is any InputError
         }
     }
