@@ -32,7 +32,7 @@ public struct Launcher: Sendable {
     /// - Throws: ``SweepError`` saying how to install Open MPI when mpirun is missing.
     public init(executable: String? = nil) throws {
         guard let found = Self.which("mpirun") else {
-            throw SweepError("mpirun not found on the PATH: install Open MPI with `apt-get install -y openmpi-bin libopenmpi-dev` (Scripts/run.sh does)")
+            throw SweepError(.launcher, "mpirun not found on the PATH: install Open MPI with `apt-get install -y openmpi-bin libopenmpi-dev` (Scripts/run.sh does)")
         }
         mpirun = found
         self.executable = executable ?? Self.ownExecutable()

@@ -87,7 +87,7 @@ public struct PointPlan: Sendable {
             } else {
                 let path = URL(fileURLWithPath: try point.expand(x, place: "--sweep placement")).standardizedFileURL.path
                 guard FileManager.default.isReadableFile(atPath: path) else {
-                    throw SweepError("point \(point.index) (\(point.label(spec))): placement: no placement file \(path) (a strategy is one of \(PlacementStrategy.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw SweepError(.point, "point \(point.index) (\(point.label(spec))): placement: no placement file \(path) (a strategy is one of \(PlacementStrategy.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 set("cluster.placement", "{file: \"\(path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"}")
             }
@@ -101,7 +101,7 @@ public struct PointPlan: Sendable {
            let first = spec.axes.first(where: { $0.axis == .workers })?.values.first?.count {
             let scaled = base.config.workload.sequences * workers
             guard scaled % first == 0 else {
-                throw SweepError("point \(point.index) (\(label)): --scaling weak: \(base.config.workload.sequences) sequences × \(workers) / \(first) workers is not whole; pick worker counts that are multiples of the first")
+                throw SweepError(.point, "point \(point.index) (\(label)): --scaling weak: \(base.config.workload.sequences) sequences × \(workers) / \(first) workers is not whole; pick worker counts that are multiples of the first")
             }
             set("workload.sequences", String(scaled / first))
         }
@@ -111,20 +111,20 @@ public struct PointPlan: Sendable {
         } catch let error as ConfigError {
             var error = error
             error.file = nil
-            throw SweepError("point \(point.index) (\(label)): \(base.configPath): \(error)")
+            throw SweepError(.point, "point \(point.index) (\(label)): \(base.configPath): \(error)")
         }
         rate = v[.rate]?.quantity
         linkRate = v[.linkrate]?.quantity
         if linkRate != nil, !base.modelOnly {
             guard !base.hosts.isEmpty else {
-                throw SweepError("--sweep linkrate: sets the real links of a test cluster: give its --hostfile (Scripts/cluster-up.sh writes Cluster/hosts/netns-N)")
+                throw SweepError(.point, "--sweep linkrate: sets the real links of a test cluster: give its --hostfile (Scripts/cluster-up.sh writes Cluster/hosts/netns-N)")
             }
             guard let command = base.rateCommand, FileManager.default.isExecutableFile(atPath: command) else {
-                throw SweepError("--sweep linkrate: --rate-command \(base.rateCommand ?? "") is not an executable (Scripts/cluster-rate.sh sets the test cluster's rate)")
+                throw SweepError(.point, "--sweep linkrate: --rate-command \(base.rateCommand ?? "") is not an executable (Scripts/cluster-rate.sh sets the test cluster's rate)")
             }
             let slots = base.hosts.reduce(0) { $0 + $1.slots }
             if config.cluster.ranks > slots {
-                throw SweepError("point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but the hostfile has \(slots) slots")
+                throw SweepError(.point, "point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but the hostfile has \(slots) slots")
             }
         }
         if let pattern = base.expertLoadPattern {
@@ -138,7 +138,7 @@ public struct PointPlan: Sendable {
         let hardwareAxes = spec.axes.map(\.axis).filter(\.isHardware)
         if base.modelOnly {
             guard var profile = base.hardware else {
-                throw SweepError("--model-only: needs a hardware profile (--hardware, or `hardware:` in \(base.configPath))")
+                throw SweepError(.point, "--model-only: needs a hardware profile (--hardware, or `hardware:` in \(base.configPath))")
             }
             Self.apply(v, to: &profile)
             emulate = nil
@@ -146,13 +146,13 @@ public struct PointPlan: Sendable {
             predictionProfile = profile
         } else {
             if !hardwareAxes.isEmpty, base.emulate == nil {
-                throw SweepError("--sweep \(hardwareAxes[0].rawValue): measured runs emulate it: give --emulate PROFILE (the links and device it changes), or use --model-only")
+                throw SweepError(.point, "--sweep \(hardwareAxes[0].rawValue): measured runs emulate it: give --emulate PROFILE (the links and device it changes), or use --model-only")
             }
             if var profile = base.emulate {
                 Self.apply(v, to: &profile)
                 emulate = profile
                 if let devices = profile.devices, config.cluster.ranks > devices {
-                    throw SweepError("point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but \(base.emulatePath ?? "the emulated profile") has \(devices) devices")
+                    throw SweepError(.point, "point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but \(base.emulatePath ?? "the emulated profile") has \(devices) devices")
                 }
             } else {
                 emulate = nil
@@ -169,7 +169,7 @@ public struct PointPlan: Sendable {
             predictionProfile = profile
         }
         if !base.modelOnly, config.cluster.layout == .colocated || config.model.latentCacheWidth > 0 {
-            throw SweepError("point \(point.index) (\(label)): \(base.configPath): "
+            throw SweepError(.point, "point \(point.index) (\(label)): \(base.configPath): "
                              + (config.cluster.layout == .colocated ? "cluster.layout: colocated" : "model.latent_cache_width")
                              + " is for the cost model only: add --model-only")
         }
@@ -179,22 +179,22 @@ public struct PointPlan: Sendable {
                 config.cluster.nodeOfRank.count == config.cluster.ranks ? config.cluster.nodeOfRank[$0] : $0 / emulate.devicesPerNode
             })
             if nodes.count < 2 {
-                throw SweepError("point \(point.index) (\(label)): every rank is on one node of \(base.emulatePath ?? "the emulated profile") (devices_per_node \(emulate.devicesPerNode)): the bandwidth and latency axes change the link between nodes, which no exchange would cross")
+                throw SweepError(.point, "point \(point.index) (\(label)): every rank is on one node of \(base.emulatePath ?? "the emulated profile") (devices_per_node \(emulate.devicesPerNode)): the bandwidth and latency axes change the link between nodes, which no exchange would cross")
             }
         }
         if emulateDevice, let flops = v[.flops]?.quantity {
             guard let local = base.localHardware else {
-                throw SweepError("--sweep flops: measured runs slow compute relative to this machine's profile: \(base.configPath) needs `hardware:` (from expertmesh calibrate)")
+                throw SweepError(.point, "--sweep flops: measured runs slow compute relative to this machine's profile: \(base.configPath) needs `hardware:` (from expertmesh calibrate)")
             }
             if flops > local.peakFlopsPerSecond * 1.0001 {
-                throw SweepError("point \(point.index) (\(label)): flops: this machine does \(String(format: "%.3g", local.peakFlopsPerSecond / 1e9)) GFLOP/s (\(base.config.hardware ?? "")): a faster device cannot be emulated")
+                throw SweepError(.point, "point \(point.index) (\(label)): flops: this machine does \(String(format: "%.3g", local.peakFlopsPerSecond / 1e9)) GFLOP/s (\(base.config.hardware ?? "")): a faster device cannot be emulated")
             }
         }
         if rate != nil, config.workload.mode == .decode, v[.mode] != nil {
-            throw SweepError("point \(point.index) (\(label)): a rate point serves requests (prefill then decode); do not sweep mode with rate")
+            throw SweepError(.point, "point \(point.index) (\(label)): a rate point serves requests (prefill then decode); do not sweep mode with rate")
         }
         if let rate, rate > 0, base.maxBatchTokens < config.workload.tokens {
-            throw SweepError("point \(point.index) (\(label)): prompts of \(config.workload.tokens) tokens do not fit --max-batch-tokens \(base.maxBatchTokens)")
+            throw SweepError(.point, "point \(point.index) (\(label)): prompts of \(config.workload.tokens) tokens do not fit --max-batch-tokens \(base.maxBatchTokens)")
         }
     }
 

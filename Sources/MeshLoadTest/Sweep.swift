@@ -3,12 +3,45 @@ import MeshCore
 import MeshIO
 import Yams
 
-/// A problem with a sweep as asked for: an axis, a value, a sweep file or the result folder.
+/// A problem with a sweep as asked for: an axis, a value, a sweep file, a point, the result
+/// folder or the launcher.
 ///
-/// Reported before anything is launched, as one line with exit status 2.
+/// Reported before anything is launched, as one line with exit status 2. ``Code`` is a struct
+/// (as swift-subprocess's `SubprocessError.Code`), so that codes can be added without breaking
+/// callers.
 public struct SweepError: InputError, Equatable {
+    /// What the problem is about.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        private init(_ rawValue: String) { self.rawValue = rawValue }
+
+        /// An axis: unknown, given twice, without values, or named in a path but not swept.
+        public static let axis = Code("axis")
+        /// A value that is not one of its axis.
+        public static let value = Code("value")
+        /// The sweep file's structure.
+        public static let sweepFile = Code("sweep file")
+        /// The sweep's options: repetitions, scaling.
+        public static let options = Code("options")
+        /// A point that the config, the profiles or the launch options cannot run.
+        public static let point = Code("point")
+        /// The result folder: another sweep's, or not writable.
+        public static let resultFolder = Code("result folder")
+        /// mpirun, which measured points need.
+        public static let launcher = Code("launcher")
+
+        public var description: String { rawValue }
+    }
+
+    public var code: Code
+    /// The one-line message: where (flag, file, point) and what was expected.
     public var message: String
-    public init(_ message: String) { self.message = message }
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
     public var description: String { message }
 }
 
@@ -109,7 +142,7 @@ public struct SweepSpec: Sendable, Equatable, Codable {
         var axes: [Axis] = []
         for text in sweeps {
             guard let equals = text.firstIndex(of: "=") else {
-                throw SweepError("--sweep \(text): expected AXIS=VALUE,VALUE,... (axes: \(Self.axisNames))")
+                throw SweepError(.axis, "--sweep \(text): expected AXIS=VALUE,VALUE,... (axes: \(Self.axisNames))")
             }
             let name = text[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
             let values = text[text.index(after: equals)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -124,36 +157,36 @@ public struct SweepSpec: Sendable, Equatable, Codable {
         let text = try TextFile.read(path, what: "a sweep file (YAML)")
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
-            throw SweepError("\(path): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw SweepError(.sweepFile, "\(path): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
-        guard let mapping = root?.mapping else { throw SweepError("\(path): expected a mapping with 'axes'") }
+        guard let mapping = root?.mapping else { throw SweepError(.sweepFile, "\(path): expected a mapping with 'axes'") }
         var axes: [Axis] = [], repeats = 1, scaling = Scaling.strong
         for (keyNode, value) in mapping {
             switch keyNode.string ?? "" {
             case "axes":
-                guard let entries = value.mapping else { throw SweepError("\(path): axes: expected a mapping of AXIS: [values]") }
+                guard let entries = value.mapping else { throw SweepError(.sweepFile, "\(path): axes: expected a mapping of AXIS: [values]") }
                 for (axisNode, list) in entries {
                     let name = axisNode.string ?? ""
                     let values: [String]
                     if let sequence = list.sequence { values = sequence.map { $0.string ?? "" } }
                     else if let single = list.string { values = [single] }
-                    else { throw SweepError("\(path): axes.\(name): expected a list of values") }
+                    else { throw SweepError(.sweepFile, "\(path): axes.\(name): expected a list of values") }
                     axes.append(try axis(named: name, values: values, place: "\(path): axes.\(name)"))
                 }
             case "repeat":
-                guard let n = value.int else { throw SweepError("\(path): repeat: expected an integer >= 1") }
+                guard let n = value.int else { throw SweepError(.sweepFile, "\(path): repeat: expected an integer >= 1") }
                 repeats = n
             case "scaling":
                 guard let s = value.string.flatMap(Scaling.init(rawValue:)) else {
-                    throw SweepError("\(path): scaling: expected strong or weak")
+                    throw SweepError(.sweepFile, "\(path): scaling: expected strong or weak")
                 }
                 scaling = s
             case let other:
-                throw SweepError("\(path): \(other): unknown key (expected axes, repeat, scaling)")
+                throw SweepError(.sweepFile, "\(path): \(other): unknown key (expected axes, repeat, scaling)")
             }
         }
         do { return try SweepSpec(axes: axes, repeats: repeats, scaling: scaling) } catch let error as SweepError {
-            throw SweepError("\(path): \(error.message)")
+            throw SweepError(error.code, "\(path): \(error.message)")
         }
     }
 
@@ -161,29 +194,29 @@ public struct SweepSpec: Sendable, Equatable, Codable {
 
     static func axis(named name: String, values: [String], place: String) throws -> Axis {
         guard let axis = SweepAxis(rawValue: name) else {
-            throw SweepError("\(place): unknown axis '\(name)' (axes: \(axisNames))")
+            throw SweepError(.axis, "\(place): unknown axis '\(name)' (axes: \(axisNames))")
         }
         guard !values.isEmpty, values.allSatisfy({ !$0.isEmpty }) else {
-            throw SweepError("\(place): expected at least one value, and no empty one")
+            throw SweepError(.axis, "\(place): expected at least one value, and no empty one")
         }
         return Axis(axis: axis, values: try values.map { value in
             do { return try SweepValue(value, axis: axis) } catch let error as SweepError {
-                throw SweepError("\(place): '\(value)': \(error.message)")
+                throw SweepError(error.code, "\(place): '\(value)': \(error.message)")
             }
         })
     }
 
     private func check() throws {
-        guard repeats >= 1, repeats <= 1000 else { throw SweepError("--repeat: expected 1...1000, found \(repeats)") }
+        guard repeats >= 1, repeats <= 1000 else { throw SweepError(.options, "--repeat: expected 1...1000, found \(repeats)") }
         var seen = Set<SweepAxis>()
         for axis in axes where !seen.insert(axis.axis).inserted {
-            throw SweepError("--sweep \(axis.axis.rawValue): given twice")
+            throw SweepError(.options, "--sweep \(axis.axis.rawValue): given twice")
         }
         if scaling == .weak, !axes.contains(where: { $0.axis == .workers }) {
-            throw SweepError("--scaling weak: needs a workers axis")
+            throw SweepError(.options, "--scaling weak: needs a workers axis")
         }
         if scaling == .weak, axes.contains(where: { $0.axis == .sequences }) {
-            throw SweepError("--scaling weak: sets the sequences from the workers; do not sweep sequences too")
+            throw SweepError(.options, "--scaling weak: sets the sequences from the workers; do not sweep sequences too")
         }
     }
 
@@ -247,7 +280,7 @@ public struct SweepPoint: Sendable, Equatable {
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             let name = String(rest[rest.index(after: open)..<close])
             guard let axis = SweepAxis(rawValue: name), axis != .placement, let value = values[axis] else {
-                throw SweepError("\(place): '\(template)': {\(name)} is not another axis of this sweep")
+                throw SweepError(.axis, "\(place): '\(template)': {\(name)} is not another axis of this sweep")
             }
             text += rest[..<open] + value.text
             rest = rest[rest.index(after: close)...]

@@ -34,32 +34,32 @@ public struct SweepValue: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String, axis: SweepAxis) throws {
         self.text = text
         func need(_ value: Double?, _ ok: (Double) -> Bool, _ problem: String) throws -> Double {
-            guard let value, value.isFinite, ok(value) else { throw SweepError(problem) }
+            guard let value, value.isFinite, ok(value) else { throw SweepError(.value, problem) }
             return value
         }
         switch axis {
         case .workers, .coordinators, .tokens, .sequences, .topk, .experts, .hidden, .threads:
-            guard let n = Int(text), n >= 1 else { throw SweepError("expected an integer >= 1") }
+            guard let n = Int(text), n >= 1 else { throw SweepError(.value, "expected an integer >= 1") }
             parsed = .count(n)
         case .mode:
-            guard let mode = RunMode(rawValue: text) else { throw SweepError("expected prefill or decode") }
+            guard let mode = RunMode(rawValue: text) else { throw SweepError(.value, "expected prefill or decode") }
             parsed = .mode(mode)
         case .wire:
-            guard let wire = WireDType(rawValue: text) else { throw SweepError("expected fp32, bf16 or fp8") }
+            guard let wire = WireDType(rawValue: text) else { throw SweepError(.value, "expected fp32, bf16 or fp8") }
             parsed = .wire(wire)
         case .bandwidth, .linkrate:
             guard let bits = SweepSpec.bitsPerSecond(text) else {
-                throw SweepError("expected a bandwidth: Gbit/s, or a number with a unit such as 500Mbit/s or 2GB/s")
+                throw SweepError(.value, "expected a bandwidth: Gbit/s, or a number with a unit such as 500Mbit/s or 2GB/s")
             }
             parsed = .bitsPerSecond(try need(bits, { $0 > 0 }, "expected a finite bandwidth above zero"))
         case .latency:
             guard let seconds = SweepSpec.seconds(text) else {
-                throw SweepError("expected a latency: µs, or a number with a unit such as 50us or 1ms")
+                throw SweepError(.value, "expected a latency: µs, or a number with a unit such as 50us or 1ms")
             }
             parsed = .seconds(try need(seconds, { $0 >= 0 }, "expected a finite latency not below zero"))
         case .flops:
             guard let flops = SweepSpec.flopsPerSecond(text) else {
-                throw SweepError("expected FLOP/s: GFLOP/s, or a number with a unit such as 10GFLOP/s")
+                throw SweepError(.value, "expected FLOP/s: GFLOP/s, or a number with a unit such as 10GFLOP/s")
             }
             parsed = .flopsPerSecond(try need(flops, { $0 > 0 }, "expected finite FLOP/s above zero"))
         case .skew:
@@ -67,7 +67,7 @@ public struct SweepValue: Sendable, Hashable, CustomStringConvertible {
         case .rate:
             parsed = .requestsPerSecond(try need(Double(text), { $0 > 0 }, "expected requests per second above zero"))
         case .placement:
-            guard !text.contains("\n") else { throw SweepError("expected a strategy or a file path") }
+            guard !text.contains("\n") else { throw SweepError(.value, "expected a strategy or a file path") }
             parsed = .placement(text)
         }
     }

@@ -67,6 +67,16 @@ let defaultConfig: String = {
         #expect(try JSONDecoder().decode(SweepSpec.self, from: json) == spec)
     }
 
+    @Test func errorsCarryWhatTheyAreAbout() {
+        func code(_ sweeps: [String], repeats: Int = 1) -> SweepError.Code? {
+            #expect(throws: SweepError.self) { try SweepSpec.parse(sweeps: sweeps, repeats: repeats, scaling: .strong) }?.code
+        }
+        #expect(code(["gpus=1"]) == .axis)
+        #expect(code(["workers=two"]) == .value)
+        #expect(code(["bandwidth=inf"]) == .value)
+        #expect(code(["tokens=1"], repeats: 0) == .options)
+    }
+
     @Test func refusesAnAxisTwiceAndWeakScalingWithoutWorkers() {
         #expect(throws: SweepError.self) { try SweepSpec.parse(sweeps: ["tokens=1", "tokens=2"], repeats: 1, scaling: .strong) }
         #expect(throws: SweepError.self) { try SweepSpec.parse(sweeps: ["tokens=1"], repeats: 1, scaling: .weak) }
