@@ -21,8 +21,12 @@ struct RuntimeOptions: ParsableArguments {
     @Flag(help: "With --emulate: also stretch every compute phase to the profile's device, when it is slower than this machine's (the config's hardware profile).")
     var emulateDevice = false
 
-    @Option(help: ArgumentHelp("Inject a failure for tests: stall:RANK, corrupt:RANK or kill:RANK.", visibility: .hidden))
-    var injectFault: String?
+    @Option(help: ArgumentHelp("Inject a failure for tests: stall:RANK, corrupt:RANK or kill:RANK.", visibility: .hidden),
+            transform: { text in
+                guard let fault = Fault(text) else { throw ValidationError("expected stall:RANK, corrupt:RANK or kill:RANK") }
+                return fault
+            })
+    var injectFault: Fault?
 
     func validate() throws {
         if combineDtype == .fp8 { throw ValidationError("--combine-dtype: expected fp32 or bf16, found 'fp8'") }
@@ -48,13 +52,7 @@ struct RuntimeOptions: ParsableArguments {
     }
 
     /// The fault to inject, if any.
-    func fault() throws -> Fault? {
-        guard let injectFault else { return nil }
-        guard let fault = Fault(injectFault) else {
-            throw CommandError(message: "--inject-fault: expected stall:RANK, corrupt:RANK or kill:RANK, found '\(injectFault)'")
-        }
-        return fault
-    }
+    func fault() throws -> Fault? { injectFault }
 
     /// Refuses output paths whose folder does not exist: rank 0 writes them only after the run.
     static func checkFolders(_ outputs: [(flag: String, path: String?)]) throws {
