@@ -109,6 +109,10 @@ struct LoadTestCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        if sweepFile != nil, !sweeps.isEmpty || repeats != nil || scaling != nil {
+            throw ValidationError("--sweep-file: give the axes, repeat and scaling in the file, not also --sweep, --repeat or --scaling")
+        }
+        if sweepFile == nil, sweeps.isEmpty { throw ValidationError("--sweep: give at least one axis, e.g. --sweep workers=1,2,3") }
         if let steps { try Limits.check(count: steps, flag: "--steps") }
         try Limits.check(count: requests, flag: "--requests", in: ConfigLimits.requests)
         try Limits.check(count: outputTokens, flag: "--output-tokens", in: ConfigLimits.tokens)
@@ -117,18 +121,14 @@ struct LoadTestCommand: AsyncParsableCommand {
         if let stepTimeout { try Limits.check(seconds: stepTimeout, flag: "--step-timeout") }
     }
 
-    func run() async throws {
-        let spec: SweepSpec
-        if let sweepFile {
-            guard sweeps.isEmpty, repeats == nil, scaling == nil else {
-                throw CommandError(message: "--sweep-file: give the axes, repeat and scaling in the file, not also --sweep, --repeat or --scaling")
-            }
-            spec = try SweepSpec.load(path: sweepFile)
-        } else {
-            guard !sweeps.isEmpty else { throw CommandError(message: "--sweep: give at least one axis, e.g. --sweep workers=1,2,3") }
-            spec = try SweepSpec.parse(sweeps: sweeps, repeats: repeats ?? 1, scaling: scaling ?? .strong)
-        }
+    /// The axes and repetitions: the sweep file's, or --sweep, --repeat and --scaling.
+    func sweepSpec() throws -> SweepSpec {
+        if let sweepFile { return try SweepSpec.load(path: sweepFile) }
+        return try SweepSpec.parse(sweeps: sweeps, repeats: repeats ?? 1, scaling: scaling ?? .strong)
+    }
 
+    /// What every point shares: the base config with --set, the profiles, the launch settings.
+    func sweepBase() throws -> SweepBase {
         let overrides = try self.overrides.map(ConfigOverride.init(parsing:))
         var base = SweepBase(configPath: config, config: try ExpertMeshConfig.load(path: config, overrides: overrides))
         base.overrides = overrides
@@ -152,8 +152,12 @@ struct LoadTestCommand: AsyncParsableCommand {
         base.mapByNode = environment["OMPI_MCA_rmaps_base_mapping_policy"] == "node"
             || zip(mpirunArguments, mpirunArguments.dropFirst()).contains { $0 == "--map-by" && $1.hasPrefix("node") }
         base.rateCommand = URL(fileURLWithPath: rateCommand).standardizedFileURL.path
+        return base
+    }
 
-        let test = try LoadTest(spec: spec, base: base, folder: out)
+    /// The sweep, every point checked, with its launcher unless --model-only.
+    func loadTest(_ spec: SweepSpec) throws -> LoadTest {
+        let test = try LoadTest(spec: spec, base: try sweepBase(), folder: out)
         test.resume = resume
         test.stepTimeout = stepTimeout
         if !modelOnly {
@@ -163,6 +167,12 @@ struct LoadTestCommand: AsyncParsableCommand {
             launcher.timeoutSeconds = pointTimeout
             test.launcher = launcher
         }
+        return test
+    }
+
+    func run() async throws {
+        let spec = try sweepSpec()
+        let test = try loadTest(spec)
         let progress = ProgressBar(enabled: !quiet)
         let interruption = Interruption.install()
         defer { interruption.cancel() }
