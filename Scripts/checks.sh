@@ -145,3 +145,6 @@ expect_bad_input "loadtest refuses a huge --requests" "--requests: expected 1...
 expect_bad_input "loadtest refuses an infinite bandwidth" "bandwidth=inf: 'inf': expected a finite bandwidth" \
     "$BIN" loadtest --config "$CFG" --sweep bandwidth=inf --out "$WORK/edge-lt" --model-only
 check "a refused loadtest created no --out folder" test ! -e "$WORK/edge-lt"
+expect_bad_input "plan refuses --workers beyond the config's own limit before reading anything" "--workers: expected 1...65536, found 100000000" \
+    "$BIN" plan --config "$CFG" --load "$WORK/none.csv" --workers 100000000 --out "$WORK/edge-plan.yaml"
+check "a refused plan wrote no placement file" test ! -e "$WORK/edge-plan.yaml"

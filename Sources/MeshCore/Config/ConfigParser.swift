@@ -91,7 +91,7 @@ struct ConfigParser {
         if let v = map["rope_theta"] { model.ropeTheta = try v.double(in: 0...Double.greatestFiniteMagnitude, openLower: true) }
         if let v = map["vocab"] { model.vocab = try v.int(in: 0...10_000_000) }
         if let v = map["tie_embeddings"] { model.tieEmbeddings = try v.bool() }
-        if let v = map["experts"] { model.experts = try v.int(in: 1...65_536) }
+        if let v = map["experts"] { model.experts = try v.int(in: ConfigLimits.experts) }
         if let v = map["top_k"] { model.topK = try v.int(in: 1...65_536) }
         if let v = map["expert_ffn"] { model.expertFFN = try v.int(in: dim) }
         if let v = map["shared_experts"] { model.sharedExperts = try v.int(in: 0...1024) }
@@ -131,8 +131,8 @@ struct ConfigParser {
     func parseCluster(_ node: ConfigNode, model: ModelConfig) throws -> ClusterConfig {
         let map = try node.mapping(allowed: Self.clusterKeys)
         var cluster = ClusterConfig()
-        if let v = map["coordinators"] { cluster.coordinators = try v.int(in: 1...4096) }
-        if let v = map["workers"] { cluster.workers = try v.int(in: 1...65_536) }
+        if let v = map["coordinators"] { cluster.coordinators = try v.int(in: ConfigLimits.coordinators) }
+        if let v = map["workers"] { cluster.workers = try v.int(in: ConfigLimits.workers) }
         if let v = map["layout"] { cluster.layout = try v.choice(DeploymentLayout.self, among: DeploymentLayout.allCases) }
         if let v = map["nodes"] {
             cluster.nodeOfRank = try v.intList(in: 0...65_536)

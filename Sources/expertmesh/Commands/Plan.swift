@@ -49,10 +49,10 @@ struct PlanCommand: ParsableCommand {
     var eplbIn: String?
 
     func validate() throws {
-        if let workers { try Limits.check(count: workers, flag: "--workers", in: 1...Int.max) }
-        if let nodes { try Limits.check(count: nodes, flag: "--nodes", in: 1...Int.max) }
-        try Limits.check(count: redundant, flag: "--redundant", in: 0...Int.max)
-        if let capacity { try Limits.check(count: capacity, flag: "--capacity", in: 1...Int.max) }
+        if let workers { try Limits.check(count: workers, flag: "--workers", in: ConfigLimits.workers) }
+        if let nodes { try Limits.check(count: nodes, flag: "--nodes", in: ConfigLimits.workers) }
+        try Limits.check(count: redundant, flag: "--redundant", in: 0...ConfigLimits.experts.upperBound)
+        if let capacity { try Limits.check(count: capacity, flag: "--capacity", in: ConfigLimits.experts) }
         if eplbIn == nil, load == nil { throw ValidationError("--load: required unless --eplb-in is given") }
     }
 

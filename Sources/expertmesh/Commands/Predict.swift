@@ -54,8 +54,9 @@ struct Predict: ParsableCommand {
     func validate() throws {
         if let sequences { try Limits.check(count: sequences, flag: "--sequences", in: ConfigLimits.sequences) }
         if let tokens { try Limits.check(count: tokens, flag: "--tokens", in: ConfigLimits.tokens) }
-        try Limits.check(count: microBatches, flag: "--micro-batches", in: 1...Int.max)
-        if let nodeLimit { try Limits.check(count: nodeLimit, flag: "--node-limit", in: 1...Int.max) }
+        // A micro-batch holds at least one token.
+        try Limits.check(count: microBatches, flag: "--micro-batches", in: ConfigLimits.tokens)
+        if let nodeLimit { try Limits.check(count: nodeLimit, flag: "--node-limit", in: ConfigLimits.workers) }
         guard imbalance >= 1, imbalance.isFinite else { throw ValidationError("--imbalance: expected at least 1, found \(imbalance)") }
     }
 
