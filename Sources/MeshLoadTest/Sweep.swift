@@ -6,32 +6,10 @@ import Yams
 /// A problem with a sweep as asked for: an axis, a value, a sweep file, a point, the result
 /// folder or the launcher.
 ///
-/// Reported before anything is launched, as one line with exit status 2. ``Code`` is a struct
-/// (as swift-subprocess's `SubprocessError.Code`), so that codes can be added without breaking
-/// callers.
+/// Reported before anything is launched, as one line with exit status 2.
 public struct SweepError: InputError, Equatable {
     /// What the problem is about.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        private init(_ rawValue: String) { self.rawValue = rawValue }
-
-        /// An axis: unknown, given twice, without values, or named in a path but not swept.
-        public static let axis = Code("axis")
-        /// A value that is not one of its axis.
-        public static let value = Code("value")
-        /// The sweep file's structure.
-        public static let sweepFile = Code("sweep file")
-        /// The sweep's options: repetitions, scaling.
-        public static let options = Code("options")
-        /// A point that the config, the profiles or the launch options cannot run.
-        public static let point = Code("point")
-        /// The result folder: another sweep's, or not writable.
-        public static let resultFolder = Code("result folder")
-        /// mpirun, which measured points need.
-        public static let launcher = Code("launcher")
-
-        public var description: String { rawValue }
-    }
+    public typealias Code = ErrorCode<SweepError>
 
     public var code: Code
     /// The one-line message: where (flag, file, point) and what was expected.
@@ -43,6 +21,23 @@ public struct SweepError: InputError, Equatable {
     }
 
     public var description: String { message }
+}
+
+extension ErrorCode where Domain == SweepError {
+    /// An axis: unknown, given twice, without values, or named in a path but not swept.
+    public static var axis: Self { Self("axis") }
+    /// A value that is not one of its axis.
+    public static var value: Self { Self("value") }
+    /// The sweep file's structure.
+    public static var sweepFile: Self { Self("sweep file") }
+    /// The sweep's options: repetitions, scaling.
+    public static var options: Self { Self("options") }
+    /// A point that the config, the profiles or the launch options cannot run.
+    public static var point: Self { Self("point") }
+    /// The result folder: another sweep's, or not writable.
+    public static var resultFolder: Self { Self("result folder") }
+    /// mpirun, which measured points need.
+    public static var launcher: Self { Self("launcher") }
 }
 
 /// What a sweep can vary. Each axis becomes config overrides, a hardware profile change or a

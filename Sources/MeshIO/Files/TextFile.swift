@@ -8,23 +8,8 @@ import Foundation
 /// is wrong inside a file stays each loader's own error. Its ``description`` is one line,
 /// `path: problem (expected WHAT)`.
 public struct InputFileError: InputError, Hashable {
-    /// What kind of problem was found (a struct, as swift-subprocess's `SubprocessError.Code`,
-    /// so that codes can be added without breaking callers).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        private init(_ rawValue: String) { self.rawValue = rawValue }
-
-        /// Nothing at the path.
-        public static let notFound = Code("no such file")
-        /// A folder where a file was expected.
-        public static let isFolder = Code("a folder, not a file")
-        /// The file exists but cannot be read (permissions, an I/O error).
-        public static let unreadable = Code("cannot be read")
-        /// The bytes are not UTF-8 text.
-        public static let notText = Code("binary data, not UTF-8 text")
-
-        public var description: String { rawValue }
-    }
+    /// What kind of problem was found.
+    public typealias Code = ErrorCode<InputFileError>
 
     public var code: Code
     /// The file, as the user gave it (or as resolved against the file that names it).
@@ -39,6 +24,17 @@ public struct InputFileError: InputError, Hashable {
     }
 
     public var description: String { "\(path): \(code) (expected \(what))" }
+}
+
+extension ErrorCode where Domain == InputFileError {
+    /// Nothing at the path.
+    public static var notFound: Self { Self("no such file") }
+    /// A folder where a file was expected.
+    public static var isFolder: Self { Self("a folder, not a file") }
+    /// The file exists but cannot be read (permissions, an I/O error).
+    public static var unreadable: Self { Self("cannot be read") }
+    /// The bytes are not UTF-8 text.
+    public static var notText: Self { Self("binary data, not UTF-8 text") }
 }
 
 /// The one place text input files are read.
