@@ -148,3 +148,5 @@ check "a refused loadtest created no --out folder" test ! -e "$WORK/edge-lt"
 expect_bad_input "plan refuses --workers beyond the config's own limit before reading anything" "--workers: expected 1...65536, found 100000000" \
     "$BIN" plan --config "$CFG" --load "$WORK/none.csv" --workers 100000000 --out "$WORK/edge-plan.yaml"
 check "a refused plan wrote no placement file" test ! -e "$WORK/edge-plan.yaml"
+expect_bad_input "serve refuses output tokens beyond the config's token limit" "--output-tokens: expected N or LOW-HIGH, whole numbers in 1...10000000, found '1-100000000000'" \
+    "$BIN" serve --config "$CFG" --rate 5 --requests 2 --output-tokens 1-100000000000

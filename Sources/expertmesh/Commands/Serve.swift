@@ -108,8 +108,9 @@ struct Serve: ParsableCommand {
     static func range(_ text: String?, flag: String, default value: Int) throws -> ClosedRange<Int> {
         guard let text else { return value...value }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-        guard (1...2).contains(parts.count), let low = parts.first!, let high = parts.last!, low >= 1, high >= low else {
-            throw CommandError(message: "\(flag): expected N or LOW-HIGH, whole numbers ≥ 1, found '\(text)'")
+        guard (1...2).contains(parts.count), let low = parts.first!, let high = parts.last!, low >= 1, high >= low,
+              high <= ConfigLimits.tokens.upperBound else {
+            throw CommandError(message: "\(flag): expected N or LOW-HIGH, whole numbers in \(ConfigLimits.tokens), found '\(text)'")
         }
         return low...high
     }
