@@ -31,6 +31,8 @@ let package = Package(
             "MeshIO", "MeshTensor",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Planning, apart from the runtime: the placement planner, EPLB files and expert loads.
+        .target(name: "MeshPlanning", dependencies: ["MeshCore", "MeshIO"]),
         // The model: weights, decoder layers and the single-process reference.
         .target(name: "MeshModel", dependencies: [
             "MeshCore", "MeshTensor", "MeshIO",
@@ -44,11 +46,12 @@ let package = Package(
         ]),
         // The load-test driver: sweeps launched through mpirun, points.csv, plots and the report.
         .target(name: "MeshLoadTest", dependencies: [
-            "MeshCore", "MeshIO",
+            "MeshCore", "MeshIO", "MeshPlanning",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .executableTarget(name: "expertmesh", dependencies: [
             "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime", "MeshLoadTest",
+            "MeshPlanning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -61,6 +64,9 @@ let package = Package(
         .testTarget(name: "MeshLoadTestTests", dependencies: ["MeshLoadTest", "MeshCore", "MeshIO"]),
         .testTarget(name: "MeshCoreTests", dependencies: [
             "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "MeshPlanningTests", dependencies: [
+            "MeshPlanning", "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor"]),
         .testTarget(name: "MeshModelTests", dependencies: [

@@ -119,3 +119,34 @@ expect_failure "a killed worker ends the job" nonzero "rank 2" \
     em_mpirun -np 4 "$BIN" run --config Cluster/tests/uneven.yaml --inject-fault kill:2
 # (zombies that mpirun has not reaped yet do not count: they hold no resources)
 check "no expertmesh process is left behind" bash -c "sleep 1; ! ps -C expertmesh -o stat= | grep -qv '^Z'"
+
+# --- typed edges: every bad value exits 2 with one line and leaves nothing behind
+expect_bad_input "a value that is no case of an enum option is named with the cases" "'fp16' is invalid for '--dispatch-dtype.*'fp32', 'bf16' or 'fp8'" \
+    "$BIN" run --config "$CFG" --dispatch-dtype fp16
+expect_bad_input "a missing option is one line, without the usage text" "Missing expected argument '--config" \
+    "$BIN" reference
+expect_bad_input "run refuses a step timeout that is not finite" "--step-timeout: expected seconds > 0 and at most 86400, found inf" \
+    "$BIN" run --config "$CFG" --step-timeout inf
+expect_bad_input "run refuses --steps beyond the config's own limit" "--steps: expected 1...10000000, found 1000000000000" \
+    "$BIN" run --config "$CFG" --steps 1000000000000
+expect_bad_input "serve refuses --requests beyond the limit" "--requests: expected 1...10000000" \
+    "$BIN" serve --config "$CFG" --rate 5 --requests 100000000000
+expect_bad_input "save-weights refuses --shard-bytes 0" "--shard-bytes: expected at least 1, found 0" \
+    "$BIN" save-weights --config "$CFG" --out "$WORK/edge-shards" --shard-bytes 0
+check "save-weights --shard-bytes 0 wrote nothing" test ! -e "$WORK/edge-shards"
+expect_bad_input "loadtest refuses an overflowing --point-timeout" "--point-timeout: expected seconds > 0 and at most 86400, found 1e+20" \
+    "$BIN" loadtest --config "$CFG" --sweep workers=1 --out "$WORK/edge-lt" --point-timeout 1e20
+expect_bad_input "loadtest refuses a non-finite --step-timeout" "--step-timeout: expected seconds > 0 and at most 86400, found inf" \
+    "$BIN" loadtest --config "$CFG" --sweep workers=1 --out "$WORK/edge-lt" --step-timeout inf
+expect_bad_input "loadtest refuses --steps that is not a whole number" "'1e12' is invalid for '--steps" \
+    "$BIN" loadtest --config "$CFG" --sweep workers=1 --out "$WORK/edge-lt" --steps 1e12
+expect_bad_input "loadtest refuses a huge --requests" "--requests: expected 1...10000000" \
+    "$BIN" loadtest --config "$CFG" --sweep rate=1 --out "$WORK/edge-lt" --requests 100000000000
+expect_bad_input "loadtest refuses an infinite bandwidth" "bandwidth=inf: 'inf': expected a finite bandwidth" \
+    "$BIN" loadtest --config "$CFG" --sweep bandwidth=inf --out "$WORK/edge-lt" --model-only
+check "a refused loadtest created no --out folder" test ! -e "$WORK/edge-lt"
+expect_bad_input "plan refuses --workers beyond the config's own limit before reading anything" "--workers: expected 1...65536, found 100000000" \
+    "$BIN" plan --config "$CFG" --load "$WORK/none.csv" --workers 100000000 --out "$WORK/edge-plan.yaml"
+check "a refused plan wrote no placement file" test ! -e "$WORK/edge-plan.yaml"
+expect_bad_input "serve refuses output tokens beyond the config's token limit" "--output-tokens: expected N or LOW-HIGH, whole numbers in 1...10000000, found '1-100000000000'" \
+    "$BIN" serve --config "$CFG" --rate 5 --requests 2 --output-tokens 1-100000000000

@@ -23,13 +23,16 @@ public struct Launcher: Sendable {
     public var extraArguments: [String] = []
     /// Seconds a point may take before its job is ended.
     public var timeoutSeconds: Double = 600
+    /// Seconds mpirun gets to end a job after a rank reported an error, before the job's process
+    /// tree is ended here.
+    public var errorGraceSeconds = 10.0
 
     /// Finds mpirun on the PATH and this process's own executable.
     ///
     /// - Throws: ``SweepError`` saying how to install Open MPI when mpirun is missing.
     public init(executable: String? = nil) throws {
         guard let found = Self.which("mpirun") else {
-            throw SweepError("mpirun not found on the PATH: install Open MPI with `apt-get install -y openmpi-bin libopenmpi-dev` (Scripts/run.sh does)")
+            throw SweepError(.launcher, "mpirun not found on the PATH: install Open MPI with `apt-get install -y openmpi-bin libopenmpi-dev` (Scripts/run.sh does)")
         }
         mpirun = found
         self.executable = executable ?? Self.ownExecutable()
@@ -62,6 +65,8 @@ public struct Launcher: Sendable {
         }
         // OpenBLAS threads per rank: the config's, else one (ranks share the cores).
         line += ["-x", "OPENBLAS_NUM_THREADS=\(blasThreads ?? 1)"]
+        // Every rank's failure record goes to the folder that `run` names in mpirun's environment.
+        line += ["-x", FailureRecord.folderVariable]
         line += extraArguments
         line += ["-np", String(ranks), executable] + arguments
         return line
@@ -72,25 +77,83 @@ public struct Launcher: Sendable {
         public var status: Int32
         public var timedOut: Bool
         public var seconds: Double
-        /// The job's error: its first line that says `error`, else its last line of standard error.
+        /// The job's error: the lowest failing rank's ``FailureRecord``, else (mpirun's own
+        /// failures) its first line of standard error that says `error`, else its last.
         public var errorLine: String?
     }
 
     /// Runs `commandLine` with standard output and error in `stdout.txt` and `stderr.txt` of `folder`.
+    ///
+    /// The job fails by its exit status. Its ranks write a ``FailureRecord`` into `folder` when
+    /// they report an error: mpirun should then end the job, but cannot when a host became
+    /// unreachable (its ranks cannot be told), so a job still running ``errorGraceSeconds``
+    /// after the first record is ended here.
     public func run(_ commandLine: [String], folder: String) async throws -> Outcome {
-        let outPath = (folder as NSString).appendingPathComponent("stdout.txt")
+        let folder = URL(fileURLWithPath: folder).standardizedFileURL.path
+        FailureRecord.clear(folder: folder)
         let errPath = (folder as NSString).appendingPathComponent("stderr.txt")
-        let out = try FileDescriptor.open(FilePath(outPath), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        let err = try FileDescriptor.open(FilePath(errPath), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        let start = Date()
+        let ending = try await Self.launch(commandLine, output: (folder as NSString).appendingPathComponent("stdout.txt"),
+                                           error: errPath, timeoutSeconds: timeoutSeconds,
+                                           failure: (folder, errorGraceSeconds))
+        let seconds = Date().timeIntervalSince(start)
+        let status: Int32
+        switch ending {
+        case .timedOut:
+            return Outcome(status: -1, timedOut: true, seconds: seconds,
+                           errorLine: String(format: "timed out after %.0f s (--point-timeout); the job was ended", timeoutSeconds))
+        case .endedAfterError: status = 1
+        case .exited(let code): status = code
+        }
+        guard status != 0 else { return Outcome(status: 0, timedOut: false, seconds: seconds, errorLine: nil) }
+        let errorLine = FailureRecord.read(folder: folder).first?.message
+            ?? Self.errorLine((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        return Outcome(status: status, timedOut: false, seconds: seconds, errorLine: errorLine)
+    }
+
+    /// Runs a short command (such as the link-rate setter) with a deadline of
+    /// ``commandTimeoutSeconds``, after which its process tree is ended; its standard output and
+    /// error go to `setup.txt` in `folder`.
+    ///
+    /// - Returns: nil when it succeeded, else its error line.
+    public func runCommand(_ line: [String], folder: String, timeoutSeconds: Double = commandTimeoutSeconds) async -> String? {
+        let path = (folder as NSString).appendingPathComponent("setup.txt")
+        do {
+            let ending = try await Self.launch(line, output: path, error: nil, timeoutSeconds: timeoutSeconds, failure: nil)
+            if ending == .exited(0) { return nil }
+            if ending == .timedOut { return String(format: "no answer within %.0f s; it was ended with its processes", timeoutSeconds) }
+            return Self.errorLine((try? String(contentsOfFile: path, encoding: .utf8)) ?? "") ?? "\(ending)"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// How a launched process ended.
+    enum Ending: Equatable {
+        case exited(Int32)
+        case timedOut
+        /// Ended here after a ``FailureRecord`` appeared and the job went on running.
+        case endedAfterError
+    }
+
+    /// Starts `commandLine` in a process group of its own, standard output to `output` and
+    /// standard error to `error` (the same file when nil), and waits for it at most
+    /// `timeoutSeconds`, ending its process tree then; with `failure`, also at most its grace
+    /// seconds after a ``FailureRecord`` appears in its folder.
+    static func launch(_ commandLine: [String], output: String, error: String?, timeoutSeconds: Double,
+                       failure: (folder: String, graceSeconds: Double)?) async throws -> Ending {
+        let permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+        let out = try FileDescriptor.open(FilePath(output), .writeOnly, options: [.create, .truncate, .append], permissions: permissions)
+        let err = try error.map { try FileDescriptor.open(FilePath($0), .writeOnly, options: [.create, .truncate], permissions: permissions) }
+            ?? out.duplicate()
         var options = PlatformOptions()
         options.processGroupID = 0
         options.teardownSequence = [.send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: .seconds(3))]
+        var environment = Environment.inherit
+        if let failure { environment = environment.updating([Environment.Key(stringLiteral: FailureRecord.folderVariable): failure.folder]) }
         let configuration = Configuration(executable: .path(FilePath(commandLine[0])), arguments: Arguments(Array(commandLine.dropFirst())),
-                                          environment: .inherit, platformOptions: options)
-        let start = Date()
-        let timeout = timeoutSeconds
-        let status: Int32?
-        status = try await withThrowingTaskGroup(of: Int32?.self) { group in
+                                          environment: environment, platformOptions: options)
+        return try await withThrowingTaskGroup(of: Ending.self) { group in
             group.addTask {
                 RunningJob.spawning.withLock { $0 = true }
                 defer {
@@ -106,70 +169,38 @@ public struct Launcher: Sendable {
                     if RunningJob.wasInterrupted { RunningJob.end(pid) }
                 }
                 switch result.terminationStatus {
-                case .exited(let code): return code
-                case .signaled(let signal): return 128 + signal
+                case .exited(let code): return .exited(code)
+                case .signaled(let signal): return .exited(128 + signal)
                 }
             }
             group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                return nil
+                try await Task.sleep(nanoseconds: UInt64(timeoutSeconds * 1e9))
+                return .timedOut
             }
-            group.addTask {
-                // A rank reported an error: mpirun should end the job now, but cannot when a host
-                // became unreachable (its ranks cannot be told). Give it a grace period.
-                while true {
-                    try await Task.sleep(nanoseconds: 250_000_000)
-                    if let text = try? String(contentsOfFile: errPath, encoding: .utf8), text.contains("expertmesh: error:") { break }
+            if let failure {
+                group.addTask {
+                    while FailureRecord.read(folder: failure.folder).isEmpty {
+                        try await Task.sleep(nanoseconds: 250_000_000)
+                    }
+                    try await Task.sleep(nanoseconds: UInt64(failure.graceSeconds * 1e9))
+                    return .endedAfterError
                 }
-                try await Task.sleep(nanoseconds: UInt64(Self.errorGraceSeconds * 1e9))
-                return Self.endedAfterError
             }
             let first = try await group.next()!
-            if first == nil || first == Self.endedAfterError, let pid = RunningJob.current.withLock({ $0 }) {
-                // Timed out, or hung after an error: end the job and its ranks before the launch task is cancelled.
+            if first == .timedOut || first == .endedAfterError, let pid = RunningJob.current.withLock({ $0 }) {
+                // Timed out, or hung after an error: end it and its children before the launch task is cancelled.
                 RunningJob.end(pid)
             }
             group.cancelAll()
             return first
         }
-        let seconds = Date().timeIntervalSince(start)
-        let text = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        if status == Self.endedAfterError {
-            return Outcome(status: 1, timedOut: false, seconds: seconds, errorLine: Self.errorLine(text))
-        }
-        guard let status else {
-            return Outcome(status: -1, timedOut: true, seconds: seconds,
-                           errorLine: String(format: "timed out after %.0f s (--point-timeout); the job was ended", timeout))
-        }
-        return Outcome(status: status, timedOut: false, seconds: seconds, errorLine: status == 0 ? nil : Self.errorLine(text))
     }
 
-    /// Runs a short command (such as the link-rate setter) with a 60 s deadline; its output goes
-    /// to `setup.txt` in `folder`.
-    ///
-    /// - Returns: nil when it succeeded, else its error line.
-    public func runCommand(_ line: [String], folder: String) async -> String? {
-        do {
-            let result = try await Subprocess.run(.path(FilePath(line[0])), arguments: Arguments(Array(line.dropFirst())),
-                                                  output: .string(limit: 1 << 16), error: .string(limit: 1 << 16))
-            let text = result.standardOutput + result.standardError
-            try? AtomicFile.write(Data(text.utf8), to: (folder as NSString).appendingPathComponent("setup.txt"))
-            guard result.terminationStatus.isSuccess else {
-                return Self.errorLine(result.standardError) ?? "\(result.terminationStatus)"
-            }
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
+    /// Seconds a helper command (`--rate-command`) may take before it is ended.
+    public static let commandTimeoutSeconds = 60.0
 
-    /// Seconds mpirun gets to end a job after a rank reported an error, before the job's process
-    /// tree is ended here.
-    static let errorGraceSeconds = 10.0
-    /// The launch's result when the job was ended after an error.
-    static let endedAfterError: Int32 = -2
-
-    /// The line of a job's standard error that says what went wrong.
+    /// The line of a job's standard error that says what went wrong, when no rank recorded it
+    /// (mpirun's own errors, a helper command's output).
     static func errorLine(_ text: String) -> String? {
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return (lines.first { $0.contains("error:") } ?? lines.first { $0.lowercased().contains("error") } ?? lines.last)

@@ -81,17 +81,17 @@ public final class LoadTest {
         let identityPath = (folder as NSString).appendingPathComponent("sweep.json")
         if manager.fileExists(atPath: identityPath) {
             guard resume else {
-                throw SweepError("\(folder): holds a sweep already: add --resume to continue it, or choose another --out")
+                throw SweepError(.resultFolder, "\(folder): holds a sweep already: add --resume to continue it, or choose another --out")
             }
             let data = try Data(contentsOf: URL(fileURLWithPath: identityPath))
             guard let previous = try? JSONDecoder().decode(Identity.self, from: data), previous == identity else {
-                throw SweepError("\(folder)/sweep.json: made by a different sweep (config, axes, repetitions or options differ); --resume continues only the same one")
+                throw SweepError(.resultFolder, "\(folder)/sweep.json: made by a different sweep (config, axes, repetitions or options differ); --resume continues only the same one")
             }
         } else {
             do {
                 try manager.createDirectory(atPath: pointsFolder, withIntermediateDirectories: true)
             } catch {
-                throw SweepError("\(folder): cannot create the result folder: \(error.localizedDescription)")
+                throw SweepError(.resultFolder, "\(folder): cannot create the result folder: \(error.localizedDescription)")
             }
             try AtomicFile.write(try Self.encoder.encode(identity), to: identityPath)
         }
@@ -100,7 +100,7 @@ public final class LoadTest {
             let path = recordPath(plan.point.index)
             guard let data = manager.contents(atPath: path) else { continue }
             guard let record = try? JSONDecoder().decode(PointRecord.self, from: data) else {
-                throw SweepError("\(path): not a point record (remove it to run the point again)")
+                throw SweepError(.resultFolder, "\(path): not a point record (remove it to run the point again)")
             }
             // A failed point runs again: its record is replaced only when the new run ends.
             if record.status != .failed { done[plan.point.index] = record }
@@ -144,7 +144,7 @@ public final class LoadTest {
         var record = plan.record(status: base.modelOnly ? .predicted : .ok)
         if plan.rate == nil { record.predicted = plan.predict() }
         guard !base.modelOnly else { return record }
-        guard let launcher else { throw SweepError("no launcher: mpirun is needed for measured points") }
+        guard let launcher else { throw SweepError(.launcher, "no launcher: mpirun is needed for measured points") }
         let folder = pointFolder(plan.point.index)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         if let emulate = plan.emulate, let path = plan.emulatePath(folder: folder) {

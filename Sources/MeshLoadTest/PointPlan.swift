@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import MeshPlanning
 
 /// What every point of a sweep shares: the base config, profiles and launch settings.
 public struct SweepBase: Sendable {
@@ -73,37 +74,34 @@ public struct PointPlan: Sendable {
         var overrides: [ConfigOverride] = base.overrides
         func set(_ path: String, _ value: String) { overrides.append(ConfigOverride(path: path.split(separator: ".").map(String.init), value: value)) }
         let v = point.values
-        if let x = v[.workers] { set("cluster.workers", x) }
-        if let x = v[.coordinators] { set("cluster.coordinators", x) }
-        if let x = v[.tokens] { set("workload.tokens", x) }
-        if let x = v[.sequences] { set("workload.sequences", x) }
-        if let x = v[.mode] { set("workload.mode", x) }
-        if let x = v[.topk] { set("model.top_k", x) }
-        if let x = v[.experts] { set("model.experts", x) }
-        if let x = v[.hidden] { set("model.hidden", x) }
-        if let x = v[.skew] { set("model.router.skew", x) }
-        if let x = v[.threads] { set("runtime.blas_threads", x) }
-        if let x = v[.placement] {
+        // Config fields take the value as written: the config parses its own overrides.
+        let fields: [(SweepAxis, String)] = [(.workers, "cluster.workers"), (.coordinators, "cluster.coordinators"),
+                                             (.tokens, "workload.tokens"), (.sequences, "workload.sequences"),
+                                             (.mode, "workload.mode"), (.topk, "model.top_k"), (.experts, "model.experts"),
+                                             (.hidden, "model.hidden"), (.skew, "model.router.skew"),
+                                             (.threads, "runtime.blas_threads")]
+        for (axis, field) in fields { if let x = v[axis] { set(field, x.text) } }
+        if case .placement(let x)? = v[.placement]?.parsed {
             if PlacementStrategy(rawValue: x) != nil {
                 set("cluster.placement", x)
             } else {
                 let path = URL(fileURLWithPath: try point.expand(x, place: "--sweep placement")).standardizedFileURL.path
                 guard FileManager.default.isReadableFile(atPath: path) else {
-                    throw SweepError("point \(point.index) (\(point.label(spec))): placement: no placement file \(path) (a strategy is one of \(PlacementStrategy.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw SweepError(.point, "point \(point.index) (\(point.label(spec))): placement: no placement file \(path) (a strategy is one of \(PlacementStrategy.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 set("cluster.placement", "{file: \"\(path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"}")
             }
         }
-        if let x = v[.wire] {
-            set("runtime.dispatch_dtype", x)
-            set("runtime.combine_dtype", x == "fp8" ? "bf16" : x)
+        if case .wire(let wire)? = v[.wire]?.parsed {
+            set("runtime.dispatch_dtype", wire.rawValue)
+            set("runtime.combine_dtype", (wire == .fp8 ? WireDType.bf16 : wire).rawValue)
         }
         if let steps = base.steps { set("workload.steps", String(steps)) }
-        if spec.scaling == .weak, let x = v[.workers], let workers = Int(x),
-           let first = spec.axes.first(where: { $0.axis == .workers })?.values.first.flatMap(Int.init) {
+        if spec.scaling == .weak, let workers = v[.workers]?.count,
+           let first = spec.axes.first(where: { $0.axis == .workers })?.values.first?.count {
             let scaled = base.config.workload.sequences * workers
             guard scaled % first == 0 else {
-                throw SweepError("point \(point.index) (\(label)): --scaling weak: \(base.config.workload.sequences) sequences × \(workers) / \(first) workers is not whole; pick worker counts that are multiples of the first")
+                throw SweepError(.point, "point \(point.index) (\(label)): --scaling weak: \(base.config.workload.sequences) sequences × \(workers) / \(first) workers is not whole; pick worker counts that are multiples of the first")
             }
             set("workload.sequences", String(scaled / first))
         }
@@ -113,20 +111,20 @@ public struct PointPlan: Sendable {
         } catch let error as ConfigError {
             var error = error
             error.file = nil
-            throw SweepError("point \(point.index) (\(label)): \(base.configPath): \(error)")
+            throw SweepError(.point, "point \(point.index) (\(label)): \(base.configPath): \(error)")
         }
-        rate = v[.rate].flatMap(Double.init)
-        linkRate = v[.linkrate].flatMap(SweepSpec.bitsPerSecond)
+        rate = v[.rate]?.quantity
+        linkRate = v[.linkrate]?.quantity
         if linkRate != nil, !base.modelOnly {
             guard !base.hosts.isEmpty else {
-                throw SweepError("--sweep linkrate: sets the real links of a test cluster: give its --hostfile (Scripts/cluster-up.sh writes Cluster/hosts/netns-N)")
+                throw SweepError(.point, "--sweep linkrate: sets the real links of a test cluster: give its --hostfile (Scripts/cluster-up.sh writes Cluster/hosts/netns-N)")
             }
             guard let command = base.rateCommand, FileManager.default.isExecutableFile(atPath: command) else {
-                throw SweepError("--sweep linkrate: --rate-command \(base.rateCommand ?? "") is not an executable (Scripts/cluster-rate.sh sets the test cluster's rate)")
+                throw SweepError(.point, "--sweep linkrate: --rate-command \(base.rateCommand ?? "") is not an executable (Scripts/cluster-rate.sh sets the test cluster's rate)")
             }
             let slots = base.hosts.reduce(0) { $0 + $1.slots }
             if config.cluster.ranks > slots {
-                throw SweepError("point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but the hostfile has \(slots) slots")
+                throw SweepError(.point, "point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but the hostfile has \(slots) slots")
             }
         }
         if let pattern = base.expertLoadPattern {
@@ -140,7 +138,7 @@ public struct PointPlan: Sendable {
         let hardwareAxes = spec.axes.map(\.axis).filter(\.isHardware)
         if base.modelOnly {
             guard var profile = base.hardware else {
-                throw SweepError("--model-only: needs a hardware profile (--hardware, or `hardware:` in \(base.configPath))")
+                throw SweepError(.point, "--model-only: needs a hardware profile (--hardware, or `hardware:` in \(base.configPath))")
             }
             Self.apply(v, to: &profile)
             emulate = nil
@@ -148,13 +146,13 @@ public struct PointPlan: Sendable {
             predictionProfile = profile
         } else {
             if !hardwareAxes.isEmpty, base.emulate == nil {
-                throw SweepError("--sweep \(hardwareAxes[0].rawValue): measured runs emulate it: give --emulate PROFILE (the links and device it changes), or use --model-only")
+                throw SweepError(.point, "--sweep \(hardwareAxes[0].rawValue): measured runs emulate it: give --emulate PROFILE (the links and device it changes), or use --model-only")
             }
             if var profile = base.emulate {
                 Self.apply(v, to: &profile)
                 emulate = profile
                 if let devices = profile.devices, config.cluster.ranks > devices {
-                    throw SweepError("point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but \(base.emulatePath ?? "the emulated profile") has \(devices) devices")
+                    throw SweepError(.point, "point \(point.index) (\(label)): \(config.cluster.ranks) ranks, but \(base.emulatePath ?? "the emulated profile") has \(devices) devices")
                 }
             } else {
                 emulate = nil
@@ -162,7 +160,7 @@ public struct PointPlan: Sendable {
             emulateDevice = v[.flops] != nil
             let emulated = emulate, device = v[.flops] != nil
             var profile = base.hardware.map { Self.measuredProfile(local: $0, emulate: emulated, device: device) }
-            if let bits = v[.linkrate].flatMap(SweepSpec.bitsPerSecond), profile != nil {
+            if let bits = linkRate, profile != nil {
                 // The test hosts' links at that rate; inside a host, its ranks share memory.
                 profile!.name += " with links of \(String(format: "%.3g", bits / 1e9)) Gbit/s"
                 profile!.interNode.bytesPerSecond = bits / 8
@@ -171,7 +169,7 @@ public struct PointPlan: Sendable {
             predictionProfile = profile
         }
         if !base.modelOnly, config.cluster.layout == .colocated || config.model.latentCacheWidth > 0 {
-            throw SweepError("point \(point.index) (\(label)): \(base.configPath): "
+            throw SweepError(.point, "point \(point.index) (\(label)): \(base.configPath): "
                              + (config.cluster.layout == .colocated ? "cluster.layout: colocated" : "model.latent_cache_width")
                              + " is for the cost model only: add --model-only")
         }
@@ -181,34 +179,34 @@ public struct PointPlan: Sendable {
                 config.cluster.nodeOfRank.count == config.cluster.ranks ? config.cluster.nodeOfRank[$0] : $0 / emulate.devicesPerNode
             })
             if nodes.count < 2 {
-                throw SweepError("point \(point.index) (\(label)): every rank is on one node of \(base.emulatePath ?? "the emulated profile") (devices_per_node \(emulate.devicesPerNode)): the bandwidth and latency axes change the link between nodes, which no exchange would cross")
+                throw SweepError(.point, "point \(point.index) (\(label)): every rank is on one node of \(base.emulatePath ?? "the emulated profile") (devices_per_node \(emulate.devicesPerNode)): the bandwidth and latency axes change the link between nodes, which no exchange would cross")
             }
         }
-        if emulateDevice, let flops = v[.flops].flatMap(SweepSpec.flopsPerSecond) {
+        if emulateDevice, let flops = v[.flops]?.quantity {
             guard let local = base.localHardware else {
-                throw SweepError("--sweep flops: measured runs slow compute relative to this machine's profile: \(base.configPath) needs `hardware:` (from expertmesh calibrate)")
+                throw SweepError(.point, "--sweep flops: measured runs slow compute relative to this machine's profile: \(base.configPath) needs `hardware:` (from expertmesh calibrate)")
             }
             if flops > local.peakFlopsPerSecond * 1.0001 {
-                throw SweepError("point \(point.index) (\(label)): flops: this machine does \(String(format: "%.3g", local.peakFlopsPerSecond / 1e9)) GFLOP/s (\(base.config.hardware ?? "")): a faster device cannot be emulated")
+                throw SweepError(.point, "point \(point.index) (\(label)): flops: this machine does \(String(format: "%.3g", local.peakFlopsPerSecond / 1e9)) GFLOP/s (\(base.config.hardware ?? "")): a faster device cannot be emulated")
             }
         }
         if rate != nil, config.workload.mode == .decode, v[.mode] != nil {
-            throw SweepError("point \(point.index) (\(label)): a rate point serves requests (prefill then decode); do not sweep mode with rate")
+            throw SweepError(.point, "point \(point.index) (\(label)): a rate point serves requests (prefill then decode); do not sweep mode with rate")
         }
         if let rate, rate > 0, base.maxBatchTokens < config.workload.tokens {
-            throw SweepError("point \(point.index) (\(label)): prompts of \(config.workload.tokens) tokens do not fit --max-batch-tokens \(base.maxBatchTokens)")
+            throw SweepError(.point, "point \(point.index) (\(label)): prompts of \(config.workload.tokens) tokens do not fit --max-batch-tokens \(base.maxBatchTokens)")
         }
     }
 
     /// `profile` with the point's hardware axes applied: the inter-node link's bandwidth and
     /// latency, the device's FLOP/s in the compute dtype.
-    static func apply(_ values: [SweepAxis: String], to profile: inout HardwareProfile) {
-        if let x = values[.bandwidth], let bits = SweepSpec.bitsPerSecond(x) {
+    static func apply(_ values: [SweepAxis: SweepValue], to profile: inout HardwareProfile) {
+        if let bits = values[.bandwidth]?.quantity {
             profile.interNode.bytesPerSecond = bits / 8
             // With one device per node the intra-node link carries nothing; with more it keeps its own rate.
         }
-        if let x = values[.latency], let seconds = SweepSpec.seconds(x) { profile.interNode.latencySeconds = seconds }
-        if let x = values[.flops], let flops = SweepSpec.flopsPerSecond(x) {
+        if let seconds = values[.latency]?.quantity { profile.interNode.latencySeconds = seconds }
+        if let flops = values[.flops]?.quantity {
             let dtype = profile.computeDType
             profile.device.flopsPerSecond[dtype] = flops
         }

@@ -3,13 +3,41 @@ import MeshCore
 import MeshIO
 import Yams
 
-/// A problem with a sweep as asked for: an axis, a value, a sweep file or the result folder.
+/// A problem with a sweep as asked for: an axis, a value, a sweep file, a point, the result
+/// folder or the launcher.
 ///
 /// Reported before anything is launched, as one line with exit status 2.
 public struct SweepError: InputError, Equatable {
+    /// What the problem is about.
+    public typealias Code = ErrorCode<SweepError>
+
+    public var code: Code
+    /// The one-line message: where (flag, file, point) and what was expected.
     public var message: String
-    public init(_ message: String) { self.message = message }
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
     public var description: String { message }
+}
+
+extension ErrorCode where Domain == SweepError {
+    /// An axis: unknown, given twice, without values, or named in a path but not swept.
+    public static var axis: Self { Self("axis") }
+    /// A value that is not one of its axis.
+    public static var value: Self { Self("value") }
+    /// The sweep file's structure.
+    public static var sweepFile: Self { Self("sweep file") }
+    /// The sweep's options: repetitions, scaling.
+    public static var options: Self { Self("options") }
+    /// A point that the config, the profiles or the launch options cannot run.
+    public static var point: Self { Self("point") }
+    /// The result folder: another sweep's, or not writable.
+    public static var resultFolder: Self { Self("result folder") }
+    /// mpirun, which measured points need.
+    public static var launcher: Self { Self("launcher") }
 }
 
 /// What a sweep can vary. Each axis becomes config overrides, a hardware profile change or a
@@ -68,8 +96,29 @@ public enum Scaling: String, Sendable, Codable, CaseIterable {
 public struct SweepSpec: Sendable, Equatable, Codable {
     public struct Axis: Sendable, Equatable, Codable {
         public var axis: SweepAxis
-        /// The values as written, each checked by ``SweepSpec/validate(_:_:)``.
-        public var values: [String]
+        /// The values, in the order given.
+        public var values: [SweepValue]
+
+        public init(axis: SweepAxis, values: [SweepValue]) {
+            self.axis = axis
+            self.values = values
+        }
+
+        enum CodingKeys: String, CodingKey { case axis, values }
+
+        /// Encoded with the values as written (`sweep.json`, which `--resume` compares).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(axis, forKey: .axis)
+            try container.encode(values.map(\.text), forKey: .values)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            axis = try container.decode(SweepAxis.self, forKey: .axis)
+            let axis = axis
+            values = try container.decode([String].self, forKey: .values).map { try SweepValue($0, axis: axis) }
+        }
     }
 
     public var axes: [Axis]
@@ -88,7 +137,7 @@ public struct SweepSpec: Sendable, Equatable, Codable {
         var axes: [Axis] = []
         for text in sweeps {
             guard let equals = text.firstIndex(of: "=") else {
-                throw SweepError("--sweep \(text): expected AXIS=VALUE,VALUE,... (axes: \(Self.axisNames))")
+                throw SweepError(.axis, "--sweep \(text): expected AXIS=VALUE,VALUE,... (axes: \(Self.axisNames))")
             }
             let name = text[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
             let values = text[text.index(after: equals)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -100,41 +149,39 @@ public struct SweepSpec: Sendable, Equatable, Codable {
     /// Reads a sweep file: a YAML mapping `axes: {AXIS: [values]}`, optional `repeat: N` and
     /// `scaling: strong|weak`. Axes keep the file's order.
     public static func load(path: String) throws -> SweepSpec {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw SweepError("\(path): cannot read the sweep file")
-        }
+        let text = try TextFile.read(path, what: "a sweep file (YAML)")
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
-            throw SweepError("\(path): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw SweepError(.sweepFile, "\(path): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
-        guard let mapping = root?.mapping else { throw SweepError("\(path): expected a mapping with 'axes'") }
+        guard let mapping = root?.mapping else { throw SweepError(.sweepFile, "\(path): expected a mapping with 'axes'") }
         var axes: [Axis] = [], repeats = 1, scaling = Scaling.strong
         for (keyNode, value) in mapping {
             switch keyNode.string ?? "" {
             case "axes":
-                guard let entries = value.mapping else { throw SweepError("\(path): axes: expected a mapping of AXIS: [values]") }
+                guard let entries = value.mapping else { throw SweepError(.sweepFile, "\(path): axes: expected a mapping of AXIS: [values]") }
                 for (axisNode, list) in entries {
                     let name = axisNode.string ?? ""
                     let values: [String]
                     if let sequence = list.sequence { values = sequence.map { $0.string ?? "" } }
                     else if let single = list.string { values = [single] }
-                    else { throw SweepError("\(path): axes.\(name): expected a list of values") }
+                    else { throw SweepError(.sweepFile, "\(path): axes.\(name): expected a list of values") }
                     axes.append(try axis(named: name, values: values, place: "\(path): axes.\(name)"))
                 }
             case "repeat":
-                guard let n = value.int else { throw SweepError("\(path): repeat: expected an integer >= 1") }
+                guard let n = value.int else { throw SweepError(.sweepFile, "\(path): repeat: expected an integer >= 1") }
                 repeats = n
             case "scaling":
                 guard let s = value.string.flatMap(Scaling.init(rawValue:)) else {
-                    throw SweepError("\(path): scaling: expected strong or weak")
+                    throw SweepError(.sweepFile, "\(path): scaling: expected strong or weak")
                 }
                 scaling = s
             case let other:
-                throw SweepError("\(path): \(other): unknown key (expected axes, repeat, scaling)")
+                throw SweepError(.sweepFile, "\(path): \(other): unknown key (expected axes, repeat, scaling)")
             }
         }
         do { return try SweepSpec(axes: axes, repeats: repeats, scaling: scaling) } catch let error as SweepError {
-            throw SweepError("\(path): \(error.message)")
+            throw SweepError(error.code, "\(path): \(error.message)")
         }
     }
 
@@ -142,58 +189,29 @@ public struct SweepSpec: Sendable, Equatable, Codable {
 
     static func axis(named name: String, values: [String], place: String) throws -> Axis {
         guard let axis = SweepAxis(rawValue: name) else {
-            throw SweepError("\(place): unknown axis '\(name)' (axes: \(axisNames))")
+            throw SweepError(.axis, "\(place): unknown axis '\(name)' (axes: \(axisNames))")
         }
         guard !values.isEmpty, values.allSatisfy({ !$0.isEmpty }) else {
-            throw SweepError("\(place): expected at least one value, and no empty one")
+            throw SweepError(.axis, "\(place): expected at least one value, and no empty one")
         }
-        for value in values {
-            if let problem = validate(axis, value) { throw SweepError("\(place): '\(value)': \(problem)") }
-        }
-        return Axis(axis: axis, values: values)
+        return Axis(axis: axis, values: try values.map { value in
+            do { return try SweepValue(value, axis: axis) } catch let error as SweepError {
+                throw SweepError(error.code, "\(place): '\(value)': \(error.message)")
+            }
+        })
     }
 
     private func check() throws {
-        guard repeats >= 1, repeats <= 1000 else { throw SweepError("--repeat: expected 1...1000, found \(repeats)") }
+        guard repeats >= 1, repeats <= 1000 else { throw SweepError(.options, "--repeat: expected 1...1000, found \(repeats)") }
         var seen = Set<SweepAxis>()
         for axis in axes where !seen.insert(axis.axis).inserted {
-            throw SweepError("--sweep \(axis.axis.rawValue): given twice")
+            throw SweepError(.options, "--sweep \(axis.axis.rawValue): given twice")
         }
         if scaling == .weak, !axes.contains(where: { $0.axis == .workers }) {
-            throw SweepError("--scaling weak: needs a workers axis")
+            throw SweepError(.options, "--scaling weak: needs a workers axis")
         }
         if scaling == .weak, axes.contains(where: { $0.axis == .sequences }) {
-            throw SweepError("--scaling weak: sets the sequences from the workers; do not sweep sequences too")
-        }
-    }
-
-    /// Why `value` is not a value of `axis`, or nil when it is.
-    public static func validate(_ axis: SweepAxis, _ value: String) -> String? {
-        switch axis {
-        case .workers, .tokens, .sequences, .topk, .experts, .hidden, .threads:
-            guard let n = Int(value), n >= 1 else { return "expected an integer >= 1" }
-            return nil
-        case .coordinators:
-            guard let n = Int(value), n >= 1 else { return "expected an integer >= 1" }
-            return nil
-        case .mode:
-            return RunMode(rawValue: value) == nil ? "expected prefill or decode" : nil
-        case .wire:
-            return ["fp32", "bf16", "fp8"].contains(value) ? nil : "expected fp32, bf16 or fp8"
-        case .bandwidth, .linkrate:
-            return bitsPerSecond(value).map { $0 > 0 ? nil : "expected a bandwidth above zero" } ?? "expected a bandwidth: Gbit/s, or a number with a unit such as 500Mbit/s or 2GB/s"
-        case .latency:
-            return seconds(value).map { $0 >= 0 ? nil : "expected a latency not below zero" } ?? "expected a latency: µs, or a number with a unit such as 50us or 1ms"
-        case .flops:
-            return flopsPerSecond(value).map { $0 > 0 ? nil : "expected FLOP/s above zero" } ?? "expected FLOP/s: GFLOP/s, or a number with a unit such as 10GFLOP/s"
-        case .skew:
-            guard let x = Double(value), x >= 0, x <= 10 else { return "expected a skew exponent in 0...10" }
-            return nil
-        case .rate:
-            guard let x = Double(value), x > 0, x.isFinite else { return "expected requests per second above zero" }
-            return nil
-        case .placement:
-            return value.contains(where: { $0 == "\n" }) ? "expected a strategy or a file path" : nil
+            throw SweepError(.options, "--scaling weak: sets the sequences from the workers; do not sweep sequences too")
         }
     }
 
@@ -219,7 +237,7 @@ public struct SweepSpec: Sendable, Equatable, Codable {
     /// once per repetition, repetition by repetition (so slow drift of a shared machine spreads
     /// over all points rather than one).
     public var points: [SweepPoint] {
-        var combinations: [[SweepAxis: String]] = [[:]]
+        var combinations: [[SweepAxis: SweepValue]] = [[:]]
         for axis in axes {
             combinations = combinations.flatMap { partial in axis.values.map { partial.merging([axis.axis: $0]) { $1 } } }
         }
@@ -240,11 +258,11 @@ public struct SweepSpec: Sendable, Equatable, Codable {
 public struct SweepPoint: Sendable, Equatable {
     public var index: Int
     public var repetition: Int
-    public var values: [SweepAxis: String]
+    public var values: [SweepAxis: SweepValue]
 
     /// `workers=2 tokens=64`, in the sweep's axis order.
     public func label(_ spec: SweepSpec) -> String {
-        spec.axes.compactMap { axis in values[axis.axis].map { "\(axis.axis.rawValue)=\($0)" } }.joined(separator: " ")
+        spec.axes.compactMap { axis in values[axis.axis].map { "\(axis.axis.rawValue)=\($0.text)" } }.joined(separator: " ")
     }
 
     /// `template` with every `{AXIS}` replaced by this point's value of that axis
@@ -257,9 +275,9 @@ public struct SweepPoint: Sendable, Equatable {
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             let name = String(rest[rest.index(after: open)..<close])
             guard let axis = SweepAxis(rawValue: name), axis != .placement, let value = values[axis] else {
-                throw SweepError("\(place): '\(template)': {\(name)} is not another axis of this sweep")
+                throw SweepError(.axis, "\(place): '\(template)': {\(name)} is not another axis of this sweep")
             }
-            text += rest[..<open] + value
+            text += rest[..<open] + value.text
             rest = rest[rest.index(after: close)...]
         }
         return text + rest
@@ -269,8 +287,9 @@ public struct SweepPoint: Sendable, Equatable {
     /// name without folder and extension (`plans/skew-{skew}/planned-r1.yaml` → `planned-r1`).
     public var axesByName: [String: String] {
         Dictionary(uniqueKeysWithValues: values.map { axis, value in
-            guard axis == .placement, value.contains("/") || value.hasSuffix(".yaml") else { return (axis.rawValue, value) }
-            return (axis.rawValue, ((value as NSString).lastPathComponent as NSString).deletingPathExtension)
+            let text = value.text
+            guard axis == .placement, text.contains("/") || text.hasSuffix(".yaml") else { return (axis.rawValue, text) }
+            return (axis.rawValue, ((text as NSString).lastPathComponent as NSString).deletingPathExtension)
         })
     }
 }

@@ -129,6 +129,7 @@ public enum DistributedRun {
 
     /// Reports one line of error through swift-log (the CLI prints it on standard error).
     static func report(_ line: String) {
+        FailureRecord.note(line)
         logger.error("\(line)")
     }
 }

@@ -26,11 +26,10 @@ struct ExpertMesh: ParsableCommand {
         } catch let error as CommandError {
             fail(error.message)
         } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                // Wrong arguments are bad input too.
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+            if exitCode(for: error) == .validationFailure {
+                // Wrong arguments (a value that is no case, a number out of range) are bad input
+                // too: one line, without the usage text ArgumentParser would add.
+                fail(message(for: error).split(separator: "\n").joined(separator: "; "))
             }
             exit(withError: error)
         }
@@ -43,6 +42,7 @@ struct ExpertMesh: ParsableCommand {
     static func fail(_ message: String) -> Never {
         let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"]
         if rank == nil || rank == "0" {
+            FailureRecord.note("expertmesh: error: \(message)")
             FileHandle.standardError.write(Data("expertmesh: error: \(message)\n".utf8))
         } else {
             // mpirun ends the job at the first non-zero exit: give rank 0 the time to say why.

@@ -1,3 +1,4 @@
+import MeshIO
 import Testing
 @testable import MeshCore
 
@@ -193,7 +194,7 @@ private func error(_ yaml: String) -> ConfigError? {
         #expect {
             _ = try ExpertMeshConfig.load(path: "/nonexistent/config.yaml")
         } throws: { error in
-            (error as? ConfigError)?.description == "/nonexistent/config.yaml: unreadable: expected a readable YAML file, found no such file"
+            (error as? InputFileError)?.description == "/nonexistent/config.yaml: no such file (expected a config file (YAML))"
         }
     }
 

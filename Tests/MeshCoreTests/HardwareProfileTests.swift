@@ -1,4 +1,5 @@
 import Foundation
+import MeshIO
 import Testing
 @testable import MeshCore
 
@@ -227,10 +228,11 @@ private func constantEfficiency(_ profile: HardwareProfile) -> Double? {
             #expect(e.file == url.path)
             #expect(e.path == "inter_node.bandwidth")
         }
-        let missing = #expect(throws: ConfigError.self) {
+        let missing = #expect(throws: InputFileError.self) {
             try HardwareProfile.load(path: url.path + ".absent")
         }
-        #expect(missing?.code == .unreadable)
+        #expect(missing?.code == .notFound)
+        #expect(missing?.path == url.path + ".absent")
     }
 
     // MARK: Efficiency curve

@@ -1,7 +1,7 @@
 import Foundation
+import MeshIO
 import Testing
 @testable import MeshCore
-import MeshIO
 
 @Suite struct ServingWorkloadTests {
     @Test func poissonGapsAverageOneOverTheRate() {
@@ -63,13 +63,13 @@ import MeshIO
         #expect {
             _ = try ServingWorkload.trace(text: text, file: "t.csv")
         } throws: { error in
-            guard let error = error as? TraceError else { return false }
+            guard let error = error as? TextLineError else { return false }
             return error.description.hasPrefix(message) && (error as any Error) is any InputError
         }
     }
 
     @Test func aMissingTraceFileIsNamed() {
-        #expect(throws: TraceError(file: "/nonexistent/t.csv", line: nil, detail: "no such file")) {
+        #expect(throws: InputFileError(.notFound, path: "/nonexistent/t.csv", what: "a serving trace (CSV)")) {
             try ServingWorkload.trace(path: "/nonexistent/t.csv")
         }
     }

@@ -88,3 +88,46 @@ struct AtomicFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("folder")) == ["keep"])
     }
 }
+
+/// A rank's failure record: written only when the environment names a folder, the first error
+/// kept, read back lowest rank first.
+@Suite(.serialized) struct FailureRecordTests {
+    @Test func aRankRecordsItsFirstErrorInTheNamedFolder() throws {
+        let folder = try TemporaryDirectory()
+        unsetenv(FailureRecord.folderVariable)
+        FailureRecord.note("nowhere")
+        #expect(try folder.contents().isEmpty)
+        setenv(FailureRecord.folderVariable, folder.path, 1)
+        setenv("OMPI_COMM_WORLD_RANK", "2", 1)
+        defer { unsetenv(FailureRecord.folderVariable); unsetenv("OMPI_COMM_WORLD_RANK") }
+        FailureRecord.note("expertmesh: error: rank 2: first")
+        FailureRecord.note("expertmesh: error: rank 2: a consequence")
+        setenv("OMPI_COMM_WORLD_RANK", "0", 1)
+        FailureRecord.note("expertmesh: error: rank 0: other")
+        #expect(try folder.contents() == ["failure-rank-0.json", "failure-rank-2.json"])
+        #expect(FailureRecord.read(folder: folder.path) == [FailureRecord(rank: 0, message: "expertmesh: error: rank 0: other"),
+                                                             FailureRecord(rank: 2, message: "expertmesh: error: rank 2: first")])
+        FailureRecord.clear(folder: folder.path)
+        #expect(FailureRecord.read(folder: folder.path).isEmpty)
+    }
+}
+
+/// Text input files are read in one place, and each way a file can fail is its own code.
+@Suite struct TextFileTests {
+    @Test func readsTextAndNamesEveryWayAFileCanFail() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write(Array("a: 1\n".utf8), to: "ok.yaml")
+        try folder.write([0xFF, 0xFE, 0x00], to: "binary.yaml")
+        #expect(try TextFile.read(folder.file("ok.yaml"), what: "a config") == "a: 1\n")
+        #expect(throws: InputFileError(.notFound, path: folder.file("none.yaml"), what: "a config")) {
+            try TextFile.read(folder.file("none.yaml"), what: "a config")
+        }
+        #expect(throws: InputFileError(.isFolder, path: folder.path, what: "a config")) {
+            try TextFile.read(folder.path, what: "a config")
+        }
+        #expect(throws: InputFileError(.notText, path: folder.file("binary.yaml"), what: "a config")) {
+            try TextFile.read(folder.file("binary.yaml"), what: "a config")
+        }
+        #expect(InputFileError(.notFound, path: "p.yaml", what: "a config").description == "p.yaml: no such file (expected a config)")
+    }
+}

@@ -18,9 +18,10 @@ let defaultConfig: String = {
         #expect(points.count == 12)
         #expect(points.map(\.index) == Array(0..<12))
         // The first axis is outermost; the whole grid once per repetition.
-        #expect(points[0].values == [.workers: "1", .tokens: "16"])
-        #expect(points[2].values == [.workers: "1", .tokens: "64"])
-        #expect(points[3].values == [.workers: "2", .tokens: "16"])
+        #expect(points[0].values.mapValues(\.text) == [.workers: "1", .tokens: "16"])
+        #expect(points[2].values.mapValues(\.text) == [.workers: "1", .tokens: "64"])
+        #expect(points[3].values.mapValues(\.text) == [.workers: "2", .tokens: "16"])
+        #expect(points[3].values[.workers]?.count == 2)
         #expect(points[6].repetition == 1 && points[6].values == points[0].values)
         #expect(points[4].label(spec) == "workers=2 tokens=32")
     }
@@ -35,6 +36,12 @@ let defaultConfig: String = {
         ("latency=3 parsecs", "expected a latency"),
         ("skew=11", "skew exponent"),
         ("rate=0", "above zero"),
+        ("rate=inf", "above zero"),
+        ("bandwidth=inf", "'inf': expected a finite bandwidth"),
+        ("bandwidth=1e400Gbit/s", "expected a bandwidth"),
+        ("latency=inf", "expected a finite latency"),
+        ("flops=1e400", "expected finite FLOP/s"),
+        ("skew=nan", "skew exponent"),
         ("workers", "expected AXIS=VALUE"),
         ("tokens=", "at least one value"),
     ])
@@ -44,6 +51,30 @@ let defaultConfig: String = {
         } throws: { error in
             String(describing: error).contains(message)
         }
+    }
+
+    @Test func valuesAreParsedOnceIntoTypes() throws {
+        let spec = try SweepSpec.parse(sweeps: ["bandwidth=2GB/s,10", "wire=fp8", "mode=decode", "latency=1ms"],
+                                       repeats: 1, scaling: .strong)
+        #expect(spec.axes[0].values.map(\.parsed) == [.bitsPerSecond(16e9), .bitsPerSecond(10e9)])
+        #expect(spec.axes[1].values.map(\.parsed) == [.wire(.fp8)])
+        #expect(spec.axes[2].values.map(\.parsed) == [.mode(.decode)])
+        #expect(spec.axes[3].values.first?.quantity == 1e-3)
+        #expect(spec.points[0].label(spec) == "bandwidth=2GB/s wire=fp8 mode=decode latency=1ms")
+        // sweep.json keeps the values as written, and reads them back parsed.
+        let json = try JSONEncoder().encode(spec)
+        #expect(String(decoding: json, as: UTF8.self).contains(#""values":["2GB\/s","10"]"#))
+        #expect(try JSONDecoder().decode(SweepSpec.self, from: json) == spec)
+    }
+
+    @Test func errorsCarryWhatTheyAreAbout() {
+        func code(_ sweeps: [String], repeats: Int = 1) -> SweepError.Code? {
+            #expect(throws: SweepError.self) { try SweepSpec.parse(sweeps: sweeps, repeats: repeats, scaling: .strong) }?.code
+        }
+        #expect(code(["gpus=1"]) == .axis)
+        #expect(code(["workers=two"]) == .value)
+        #expect(code(["bandwidth=inf"]) == .value)
+        #expect(code(["tokens=1"], repeats: 0) == .options)
     }
 
     @Test func refusesAnAxisTwiceAndWeakScalingWithoutWorkers() {

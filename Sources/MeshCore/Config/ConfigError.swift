@@ -8,7 +8,6 @@ public struct ConfigError: InputError, Equatable {
     /// What kind of problem this is; new codes do not break callers that switch with `default`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
-        public static let unreadable = Code(name: "unreadable")
         public static let syntax = Code(name: "syntax")
         public static let unknownKey = Code(name: "unknown key")
         public static let missingKey = Code(name: "missing key")

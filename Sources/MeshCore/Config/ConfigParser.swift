@@ -1,4 +1,5 @@
 import Foundation
+import MeshIO
 import Yams
 
 /// Turns YAML into an ``ExpertMeshConfig``, naming the field path of every problem.
@@ -90,7 +91,7 @@ struct ConfigParser {
         if let v = map["rope_theta"] { model.ropeTheta = try v.double(in: 0...Double.greatestFiniteMagnitude, openLower: true) }
         if let v = map["vocab"] { model.vocab = try v.int(in: 0...10_000_000) }
         if let v = map["tie_embeddings"] { model.tieEmbeddings = try v.bool() }
-        if let v = map["experts"] { model.experts = try v.int(in: 1...65_536) }
+        if let v = map["experts"] { model.experts = try v.int(in: ConfigLimits.experts) }
         if let v = map["top_k"] { model.topK = try v.int(in: 1...65_536) }
         if let v = map["expert_ffn"] { model.expertFFN = try v.int(in: dim) }
         if let v = map["shared_experts"] { model.sharedExperts = try v.int(in: 0...1024) }
@@ -130,8 +131,8 @@ struct ConfigParser {
     func parseCluster(_ node: ConfigNode, model: ModelConfig) throws -> ClusterConfig {
         let map = try node.mapping(allowed: Self.clusterKeys)
         var cluster = ClusterConfig()
-        if let v = map["coordinators"] { cluster.coordinators = try v.int(in: 1...4096) }
-        if let v = map["workers"] { cluster.workers = try v.int(in: 1...65_536) }
+        if let v = map["coordinators"] { cluster.coordinators = try v.int(in: ConfigLimits.coordinators) }
+        if let v = map["workers"] { cluster.workers = try v.int(in: ConfigLimits.workers) }
         if let v = map["layout"] { cluster.layout = try v.choice(DeploymentLayout.self, among: DeploymentLayout.allCases) }
         if let v = map["nodes"] {
             cluster.nodeOfRank = try v.intList(in: 0...65_536)
@@ -164,9 +165,7 @@ struct ConfigParser {
         let map = try node.mapping(allowed: ["file"])
         let fileNode = try map.required("file")
         let path = ExpertMeshConfig.resolve(try fileNode.string(), against: baseDirectory)
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw fileNode.error(.unreadable, expected: "a readable placement file", found: "'\(path)'")
-        }
+        let text = try TextFile.read(path, what: "a placement file (\(fileNode.path))")
         do {
             let top = try ConfigNode.document(yaml: text).mapping(allowed: ["placement"])
             return (path, try parseWorkers(try top.required("placement"), workers: workers, model: model))
@@ -241,10 +240,9 @@ struct ConfigParser {
         let map = try node.mapping(allowed: Self.workloadKeys)
         var workload = WorkloadConfig()
         if let v = map["mode"] { workload.mode = try v.choice(RunMode.self, among: RunMode.allCases) }
-        if let v = map["sequences"] { workload.sequences = try v.int(in: 1...1_000_000) }
-        // At least one token: a prompt to prefill, or one token of context before decoding.
-        if let v = map["tokens"] { workload.tokens = try v.int(in: 1...10_000_000) }
-        if let v = map["steps"] { workload.steps = try v.int(in: 1...10_000_000) }
+        if let v = map["sequences"] { workload.sequences = try v.int(in: ConfigLimits.sequences) }
+        if let v = map["tokens"] { workload.tokens = try v.int(in: ConfigLimits.tokens) }
+        if let v = map["steps"] { workload.steps = try v.int(in: ConfigLimits.steps) }
         if let v = map["seed"] { workload.seed = UInt64(try v.int(in: 0...Int.max)) }
         return workload
     }
@@ -259,8 +257,8 @@ struct ConfigParser {
                 throw v.error(.outOfRange, expected: "one of fp32, bf16", found: "'fp8'")
             }
         }
-        if let v = map["step_timeout"] { runtime.stepTimeoutSeconds = try v.double(in: 0...86_400, openLower: true) }
-        if let v = map["blas_threads"] { runtime.blasThreads = try v.int(in: 1...1024) }
+        if let v = map["step_timeout"] { runtime.stepTimeoutSeconds = try v.double(in: ConfigLimits.stepTimeoutSeconds, openLower: true) }
+        if let v = map["blas_threads"] { runtime.blasThreads = try v.int(in: ConfigLimits.blasThreads) }
         return runtime
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MeshIO
 
 /// Everything one run needs: the model, the ranks and their experts, the workload, the weights.
 ///
@@ -24,14 +25,7 @@ public struct ExpertMeshConfig: Sendable, Equatable, Codable {
     ///
     /// - Parameter overrides: fields replaced before parsing (`--set`), checked like the file's own.
     public static func load(path: String, overrides: [ConfigOverride] = []) throws -> ExpertMeshConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigError(.unreadable, file: path, path: "", expected: "a readable YAML file",
-                              found: exists ? "a file that cannot be read" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(.unreadable, file: path, path: "", expected: "UTF-8 text", found: "binary data")
-        }
+        let text = try TextFile.read(path, what: "a config file (YAML)")
         let folder = (path as NSString).deletingLastPathComponent
         do {
             return try parse(yaml: text, baseDirectory: folder.isEmpty ? "." : folder, overrides: overrides)

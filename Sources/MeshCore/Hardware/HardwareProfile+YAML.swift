@@ -1,4 +1,5 @@
 import Foundation
+import MeshIO
 import Yams
 
 extension HardwareProfile {
@@ -13,10 +14,7 @@ extension HardwareProfile {
     ///   `inter_node.bandwidth`) of a missing field, a unit that does not parse, or a bandwidth
     ///   that is zero or negative.
     public static func load(path: String) throws -> HardwareProfile {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(.unreadable, file: path, path: "", expected: "a readable hardware profile (YAML)",
-                              found: FileManager.default.fileExists(atPath: path) ? "a file that cannot be read" : "no such file")
-        }
+        let text = try TextFile.read(path, what: "a hardware profile (YAML)")
         do {
             return try parse(yaml: text)
         } catch let error as ConfigError {

@@ -1,4 +1,5 @@
 import Foundation
+import MeshIO
 
 /// A model description read from a Hugging Face `config.json`.
 ///
@@ -103,11 +104,7 @@ public struct HuggingFaceConfig: Sendable, Equatable {
     ///   attention, which the runtime does not implement.
     public static func load(folder: String, fieldPath: String) throws -> ModelConfig {
         let file = (folder as NSString).appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigError(.unreadable, path: fieldPath, expected: "a Hugging Face model folder with config.json",
-                              found: "no readable \(file)")
-        }
-        let parsed = try parse(data, file: file)
+        let parsed = try parse(Data(TextFile.read(file, what: "the config.json of a Hugging Face model folder (\(fieldPath))").utf8), file: file)
         if parsed.usesLatentAttention {
             throw ConfigError(.unsupported, file: file, path: "kv_lora_rank",
                               expected: "standard multi-head attention (ExpertMesh does not run DeepSeek's multi-head latent attention)",

@@ -72,16 +72,9 @@ public struct ServingWorkload: Sendable, Equatable {
 
     /// Reads a trace CSV: the header line ``traceHeader``, then one request per line.
     ///
-    /// - Throws: ``TraceError`` naming the file and the line.
+    /// - Throws: ``TextLineError`` naming the file and the line.
     public static func trace(path: String) throws -> ServingWorkload {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw TraceError(file: path, line: nil, detail: exists ? "cannot be read" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TraceError(file: path, line: nil, detail: "expected UTF-8 text, found binary data")
-        }
-        return try trace(text: text, file: path)
+        try trace(text: TextFile.read(path, what: "a serving trace (CSV)"), file: path)
     }
 
     /// Parses trace CSV text; `file` names it in errors.
@@ -92,13 +85,13 @@ public struct ServingWorkload: Sendable, Equatable {
         // "\r\n" is one Character, a newline like "\n".
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         guard let header = lines.first, header.trimmingCharacters(in: .whitespaces) == traceHeader else {
-            throw TraceError(file: file, line: 1, detail: "expected the header '\(traceHeader)', found '\(lines.first ?? "")'")
+            throw TextLineError(file: file, line: 1, detail: "expected the header '\(traceHeader)', found '\(lines.first ?? "")'")
         }
         var requests: [Request] = []
         for (index, text) in lines.enumerated().dropFirst() {
             let line = index + 1
             guard !text.allSatisfy(\.isWhitespace) else { continue }
-            func fail(_ detail: String) -> TraceError { TraceError(file: file, line: line, detail: detail) }
+            func fail(_ detail: String) -> TextLineError { TextLineError(file: file, line: line, detail: detail) }
             let fields = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count == 3 else {
                 throw fail("expected 3 fields (\(traceHeader)), found \(fields.count): '\(text)'")
@@ -119,27 +112,12 @@ public struct ServingWorkload: Sendable, Equatable {
                                     line: line))
         }
         guard let first = requests.first, let last = requests.last else {
-            throw TraceError(file: file, line: nil, detail: "expected at least one request after the header, found none")
+            throw TextLineError(file: file, line: nil, detail: "expected at least one request after the header, found none")
         }
         let span = last.arrivalSeconds - first.arrivalSeconds
         return ServingWorkload(requests: requests, offeredRequestsPerSecond: span > 0 ? Double(requests.count - 1) / span : 0,
                                source: "--trace-file \(file)")
     }
-}
-
-/// A bad trace file: the file, the line (1-based) and what is wrong.
-public struct TraceError: InputError, Equatable {
-    public var file: String
-    public var line: Int?
-    public var detail: String
-
-    public init(file: String, line: Int?, detail: String) {
-        self.file = file
-        self.line = line
-        self.detail = detail
-    }
-
-    public var description: String { "\(file): \(line.map { "line \($0): " } ?? "")\(detail)" }
 }
 
 /// How much a serving step may hold.

@@ -57,39 +57,3 @@ extension Float {
         self = value.floatValue
     }
 }
-
-extension BFloat16 {
-    /// Converts `Float`s to bfloat16 bit patterns, rounding to nearest even.
-    ///
-    /// This is the hot-path form for wire formats: no allocation, one pass.
-    ///
-    /// - Parameters:
-    ///   - source: The values to convert.
-    ///   - destination: Receives one bit pattern per source value; must have the same count.
-    /// - Complexity: O(n).
-    public static func encode(
-        _ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<UInt16>
-    ) {
-        precondition(source.count == destination.count, "BFloat16.encode: counts differ")
-        guard let input = source.baseAddress, let output = destination.baseAddress else { return }
-        for index in 0..<source.count {
-            output[index] = encode(input[index])
-        }
-    }
-
-    /// Converts bfloat16 bit patterns to `Float`s (exact).
-    ///
-    /// - Parameters:
-    ///   - source: The bit patterns to convert.
-    ///   - destination: Receives one value per bit pattern; must have the same count.
-    /// - Complexity: O(n).
-    public static func decode(
-        _ source: UnsafeBufferPointer<UInt16>, into destination: UnsafeMutableBufferPointer<Float>
-    ) {
-        precondition(source.count == destination.count, "BFloat16.decode: counts differ")
-        guard let input = source.baseAddress, let output = destination.baseAddress else { return }
-        for index in 0..<source.count {
-            output[index] = Float(bitPattern: UInt32(input[index]) << 16)
-        }
-    }
-}

@@ -91,39 +91,3 @@ extension Float {
         self = value.floatValue
     }
 }
-
-extension Float8E4M3 {
-    /// Converts `Float`s to E4M3 codes, rounding to nearest even and saturating to ±448.
-    ///
-    /// - Parameters:
-    ///   - source: The values to convert.
-    ///   - destination: Receives one code per source value; must have the same count.
-    /// - Complexity: O(n).
-    public static func encode(
-        _ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<UInt8>
-    ) {
-        precondition(source.count == destination.count, "Float8E4M3.encode: counts differ")
-        guard let input = source.baseAddress, let output = destination.baseAddress else { return }
-        for index in 0..<source.count {
-            output[index] = encode(input[index])
-        }
-    }
-
-    /// Converts E4M3 codes to `Float`s (exact), through a 256-entry table.
-    ///
-    /// - Parameters:
-    ///   - source: The codes to convert.
-    ///   - destination: Receives one value per code; must have the same count.
-    /// - Complexity: O(n).
-    public static func decode(
-        _ source: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutableBufferPointer<Float>
-    ) {
-        precondition(source.count == destination.count, "Float8E4M3.decode: counts differ")
-        guard let input = source.baseAddress, let output = destination.baseAddress else { return }
-        decodeTable.withUnsafeBufferPointer { table in
-            for index in 0..<source.count {
-                output[index] = table[Int(input[index])]
-            }
-        }
-    }
-}

@@ -31,7 +31,7 @@ struct LoadTestCommand: AsyncParsableCommand {
     var repeats: Int?
 
     @Option(help: "strong (default): the same tokens at every worker count; weak: sequences grow with the workers.")
-    var scaling: String?
+    var scaling: Scaling?
 
     @Option(help: "The result folder (created; must not hold another sweep).")
     var out: String
@@ -89,9 +89,7 @@ struct LoadTestCommand: AsyncParsableCommand {
 
     /// The hosts of a hostfile and their slots (1 when not given), in order.
     static func hosts(_ path: String) throws -> [(name: String, slots: Int)] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CommandError(message: "--hostfile \(path): no such readable file")
-        }
+        let text = try TextFile.read(path, what: "an mpirun hostfile (--hostfile)")
         var hosts: [(name: String, slots: Int)] = []
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
@@ -110,28 +108,27 @@ struct LoadTestCommand: AsyncParsableCommand {
         return hosts
     }
 
-    func run() async throws {
-        let spec: SweepSpec
-        let scalingValue = try scaling.map {
-            guard let value = Scaling(rawValue: $0) else { throw CommandError(message: "--scaling: expected strong or weak, found '\($0)'") }
-            return value
+    func validate() throws {
+        if sweepFile != nil, !sweeps.isEmpty || repeats != nil || scaling != nil {
+            throw ValidationError("--sweep-file: give the axes, repeat and scaling in the file, not also --sweep, --repeat or --scaling")
         }
-        if let sweepFile {
-            guard sweeps.isEmpty, repeats == nil, scalingValue == nil else {
-                throw CommandError(message: "--sweep-file: give the axes, repeat and scaling in the file, not also --sweep, --repeat or --scaling")
-            }
-            spec = try SweepSpec.load(path: sweepFile)
-        } else {
-            guard !sweeps.isEmpty else { throw CommandError(message: "--sweep: give at least one axis, e.g. --sweep workers=1,2,3") }
-            spec = try SweepSpec.parse(sweeps: sweeps, repeats: repeats ?? 1, scaling: scalingValue ?? .strong)
-        }
-        if let steps, steps < 1 { throw CommandError(message: "--steps: expected at least 1, found \(steps)") }
-        for (flag, value) in [("--requests", requests), ("--output-tokens", outputTokens), ("--max-batch-tokens", maxBatchTokens)] where value < 1 {
-            throw CommandError(message: "\(flag): expected at least 1, found \(value)")
-        }
-        guard pointTimeout > 0 else { throw CommandError(message: "--point-timeout: expected seconds > 0, found \(pointTimeout)") }
-        if let stepTimeout, !(stepTimeout > 0) { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
+        if sweepFile == nil, sweeps.isEmpty { throw ValidationError("--sweep: give at least one axis, e.g. --sweep workers=1,2,3") }
+        if let steps { try Limits.check(count: steps, flag: "--steps") }
+        try Limits.check(count: requests, flag: "--requests", in: ConfigLimits.requests)
+        try Limits.check(count: outputTokens, flag: "--output-tokens", in: ConfigLimits.tokens)
+        try Limits.check(count: maxBatchTokens, flag: "--max-batch-tokens", in: ConfigLimits.tokens)
+        try Limits.check(seconds: pointTimeout, flag: "--point-timeout")
+        if let stepTimeout { try Limits.check(seconds: stepTimeout, flag: "--step-timeout") }
+    }
 
+    /// The axes and repetitions: the sweep file's, or --sweep, --repeat and --scaling.
+    func sweepSpec() throws -> SweepSpec {
+        if let sweepFile { return try SweepSpec.load(path: sweepFile) }
+        return try SweepSpec.parse(sweeps: sweeps, repeats: repeats ?? 1, scaling: scaling ?? .strong)
+    }
+
+    /// What every point shares: the base config with --set, the profiles, the launch settings.
+    func sweepBase() throws -> SweepBase {
         let overrides = try self.overrides.map(ConfigOverride.init(parsing:))
         var base = SweepBase(configPath: config, config: try ExpertMeshConfig.load(path: config, overrides: overrides))
         base.overrides = overrides
@@ -155,11 +152,12 @@ struct LoadTestCommand: AsyncParsableCommand {
         base.mapByNode = environment["OMPI_MCA_rmaps_base_mapping_policy"] == "node"
             || zip(mpirunArguments, mpirunArguments.dropFirst()).contains { $0 == "--map-by" && $1.hasPrefix("node") }
         base.rateCommand = URL(fileURLWithPath: rateCommand).standardizedFileURL.path
-        if let hostfile, !FileManager.default.isReadableFile(atPath: hostfile) {
-            throw CommandError(message: "--hostfile \(hostfile): no such readable file")
-        }
+        return base
+    }
 
-        let test = try LoadTest(spec: spec, base: base, folder: out)
+    /// The sweep, every point checked, with its launcher unless --model-only.
+    func loadTest(_ spec: SweepSpec) throws -> LoadTest {
+        let test = try LoadTest(spec: spec, base: try sweepBase(), folder: out)
         test.resume = resume
         test.stepTimeout = stepTimeout
         if !modelOnly {
@@ -169,6 +167,12 @@ struct LoadTestCommand: AsyncParsableCommand {
             launcher.timeoutSeconds = pointTimeout
             test.launcher = launcher
         }
+        return test
+    }
+
+    func run() async throws {
+        let spec = try sweepSpec()
+        let test = try loadTest(spec)
         let progress = ProgressBar(enabled: !quiet)
         let interruption = Interruption.install()
         defer { interruption.cancel() }

@@ -16,11 +16,11 @@ struct ModelIOOptions: ParsableArguments {
     @Option(help: "Output .npy (written atomically).")
     var output: String?
 
-    @Option(help: "What to write: hidden, logits or next-ids.")
-    var outputKind: String = OutputKind.hidden.rawValue
+    @Option(help: "What to write.")
+    var outputKind: OutputKind = .hidden
 
-    @Option(help: "prefill or decode (default: the config's workload mode).")
-    var mode: String?
+    @Option(help: "The mode (default: the config's workload mode).")
+    var mode: RunMode?
 
     @Option(help: "Steps: decode tokens per sequence (and prefill repetitions for run) (default: the config's).")
     var steps: Int?
@@ -28,11 +28,13 @@ struct ModelIOOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Replace a config field before it is checked, e.g. --set cluster.workers=2 (repeatable).", valueName: "FIELD.PATH=VALUE"))
     var overrides: [String] = []
 
+    func validate() throws {
+        if let steps { try Limits.check(count: steps, flag: "--steps") }
+    }
+
     /// The config, checked against these options.
     func load() throws -> (ExpertMeshConfig, OutputKind, RunMode) {
-        guard let kind = OutputKind(rawValue: outputKind) else {
-            throw CommandError(message: "--output-kind: expected one of \(OutputKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(outputKind)'")
-        }
+        let kind = outputKind
         let loaded = try ExpertMeshConfig.load(path: config, overrides: try overrides.map(ConfigOverride.init(parsing:)))
         if kind != .hidden, !loaded.model.hasEmbedding {
             throw CommandError(message: "--output-kind \(kind.rawValue) needs a model with a vocabulary (model.vocab > 0)")
@@ -40,7 +42,6 @@ struct ModelIOOptions: ParsableArguments {
         if loaded.model.latentCacheWidth > 0 {
             throw CommandError(message: "\(config): model.latent_cache_width: multi-head latent attention is not implemented by the runtime (use predict)")
         }
-        if let steps, steps < 1 { throw CommandError(message: "--steps: expected at least 1, found \(steps)") }
-        return (loaded, kind, try mode.map { try parseMode($0) } ?? loaded.workload.mode)
+        return (loaded, kind, mode ?? loaded.workload.mode)
     }
 }

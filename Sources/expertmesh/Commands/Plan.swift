@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MeshCore
 import MeshIO
+import MeshPlanning
 
 /// `expertmesh plan`: which experts each worker should hold, from the loads a run measured.
 struct PlanCommand: ParsableCommand {
@@ -20,8 +21,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "The load statistics CSV written by `expertmesh run --load-stats` (optional with --eplb-in).")
     var load: String?
 
-    @Option(help: "The load column: tokens, mean_per_step or moving_average.")
-    var column: String = "tokens"
+    @Option(help: "The load column.")
+    var column: LoadColumn = .tokens
 
     @Option(help: "Workers (default: the config's).")
     var workers: Int?
@@ -35,8 +36,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Most experts a worker holds in one layer (default: ceil(experts / workers) + redundant).")
     var capacity: Int?
 
-    @Option(help: "auto (hierarchical when the routing groups split over the nodes), hierarchical or global.")
-    var policy: String = "auto"
+    @Option(help: "auto: hierarchical when the routing groups split over the nodes.")
+    var policy: PlacementPolicy = .auto
 
     @Option(help: "Write the placement file (YAML) here.")
     var out: String
@@ -47,23 +48,15 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Read an EPLB plan (JSON) instead of planning: check it and write it as the placement file.")
     var eplbIn: String?
 
-    /// The options checked (in `run`, so that a bad one exits with status 2 like bad input).
-    func checkOptions() throws {
-        guard ExpertLoad.loadColumns.contains(column) else {
-            throw CommandError(message: "--column: expected \(ExpertLoad.loadColumns.joined(separator: ", ")), found '\(column)'")
-        }
-        guard PlacementPolicy(rawValue: policy) != nil else {
-            throw CommandError(message: "--policy: expected auto, hierarchical or global, found '\(policy)'")
-        }
-        if let workers, workers < 1 { throw CommandError(message: "--workers: expected at least 1, found \(workers)") }
-        if let nodes, nodes < 1 { throw CommandError(message: "--nodes: expected at least 1, found \(nodes)") }
-        guard redundant >= 0 else { throw CommandError(message: "--redundant: expected 0 or more, found \(redundant)") }
-        if let capacity, capacity < 1 { throw CommandError(message: "--capacity: expected at least 1, found \(capacity)") }
-        if eplbIn == nil, load == nil { throw CommandError(message: "--load: required unless --eplb-in is given") }
+    func validate() throws {
+        if let workers { try Limits.check(count: workers, flag: "--workers", in: ConfigLimits.workers) }
+        if let nodes { try Limits.check(count: nodes, flag: "--nodes", in: ConfigLimits.workers) }
+        try Limits.check(count: redundant, flag: "--redundant", in: 0...ConfigLimits.experts.upperBound)
+        if let capacity { try Limits.check(count: capacity, flag: "--capacity", in: ConfigLimits.experts) }
+        if eplbIn == nil, load == nil { throw ValidationError("--load: required unless --eplb-in is given") }
     }
 
     func run() throws {
-        try checkOptions()
         let loaded = try ExpertMeshConfig.load(path: config)
         let model = loaded.model
         let workerCount = workers ?? loaded.cluster.workers
@@ -78,11 +71,11 @@ struct PlanCommand: ParsableCommand {
             baseline = nil
             baselineName = "contiguous (\(config) has \(loaded.cluster.workers) workers)"
         }
-        let expertLoad = try load.map { try ExpertLoad.read(path: $0, model: model, column: column) }
+        let expertLoad = try load.map { try ExpertLoad.read(path: $0, model: model, column: column.rawValue) }
         let planner = PlacementPlanner(workers: workerCount, nodes: nodeCount, redundantPerWorker: redundant,
                                        groups: model.router.groups, capacity: capacity,
-                                       policy: PlacementPolicy(rawValue: policy)!)
-        let unit = column == "tokens" ? "tokens" : column == "mean_per_step" ? "tokens per step" : "tokens per step (moving average)"
+                                       policy: policy)
+        let unit = column.unit
 
         let placement: Placement
         var comments: [String]
@@ -92,7 +85,7 @@ struct PlanCommand: ParsableCommand {
                         + "\(workerCount) workers, one list per MoE layer"]
             if let expertLoad {
                 let evaluated = try planner.evaluate(placement, load: expertLoad, baseline: baseline)
-                print(evaluated.text(title: "plan: \(eplbIn) against \(load!) (\(column)); before = \(baselineName)", unit: unit),
+                print(evaluated.text(title: "plan: \(eplbIn) against \(load!) (\(column.rawValue)); before = \(baselineName)", unit: unit),
                       terminator: "")
                 comments += Self.imbalanceComments(evaluated)
             } else {
@@ -105,9 +98,9 @@ struct PlanCommand: ParsableCommand {
         } else {
             let plan = try planner.plan(expertLoad!, baseline: baseline)
             placement = plan.placement
-            print(plan.text(title: "plan: \(load!) (\(column)) for \(config); before = \(baselineName)", unit: unit),
+            print(plan.text(title: "plan: \(load!) (\(column.rawValue)) for \(config); before = \(baselineName)", unit: unit),
                   terminator: "")
-            comments = ["placement planned by `expertmesh plan` from \(load!) (column \(column)) for \(config):",
+            comments = ["placement planned by `expertmesh plan` from \(load!) (column \(column.rawValue)) for \(config):",
                         "\(plan.policy.rawValue) policy, \(workerCount) workers on \(nodeCount) node(s), "
                             + "\(redundant) redundant per worker, at most \(plan.capacity) experts per worker"]
             comments += Self.imbalanceComments(plan)

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import MeshCore
+import MeshIO
+import MeshPlanning
 
 /// `expertmesh predict`: the cost model's step time for a config on a hardware profile.
 struct Predict: ParsableCommand {
@@ -16,8 +18,8 @@ struct Predict: ParsableCommand {
     @Option(help: "Take the model from a Hugging Face config.json (multi-head latent attention is approximated as MHA).")
     var hfConfig: String?
 
-    @Option(help: "disaggregated or colocated (default: the config's).")
-    var layout: String?
+    @Option(help: "The layout (default: the config's).")
+    var layout: DeploymentLayout?
 
     @Option(help: "Micro-batches: 1 = no overlap, 2 = dual micro-batch, m = m-micro-batch ping-pong.")
     var microBatches: Int = 1
@@ -34,8 +36,8 @@ struct Predict: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Replace a config field, e.g. --set cluster.placement=round_robin (repeatable).", valueName: "FIELD.PATH=VALUE"))
     var overrides: [String] = []
 
-    @Option(help: "Override the workload: prefill or decode.")
-    var mode: String?
+    @Option(help: "Override the workload's mode.")
+    var mode: RunMode?
 
     @Option(help: "Override the workload's sequences.")
     var sequences: Int?
@@ -49,42 +51,32 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    func validate() throws {
+        if let sequences { try Limits.check(count: sequences, flag: "--sequences", in: ConfigLimits.sequences) }
+        if let tokens { try Limits.check(count: tokens, flag: "--tokens", in: ConfigLimits.tokens) }
+        // A micro-batch holds at least one token.
+        try Limits.check(count: microBatches, flag: "--micro-batches", in: ConfigLimits.tokens)
+        if let nodeLimit { try Limits.check(count: nodeLimit, flag: "--node-limit", in: ConfigLimits.workers) }
+        guard imbalance >= 1, imbalance.isFinite else { throw ValidationError("--imbalance: expected at least 1, found \(imbalance)") }
+    }
+
     func run() throws {
         var loaded = try ExpertMeshConfig.load(path: config, overrides: try overrides.map(ConfigOverride.init(parsing:)))
         if let hfConfig {
-            guard let data = FileManager.default.contents(atPath: hfConfig) else {
-                throw CommandError(message: "\(hfConfig): no such file")
-            }
-            let hf = try HuggingFaceConfig.parse(data, file: hfConfig)
+            let hf = try HuggingFaceConfig.parse(Data(TextFile.read(hfConfig, what: "a Hugging Face config.json (--hf-config)").utf8), file: hfConfig)
             loaded = try loaded.replacingModel(hf.model)
         }
-        if let mode { loaded.workload.mode = try parseMode(mode) }
-        if let sequences {
-            guard sequences >= 1 else { throw CommandError(message: "--sequences: expected at least 1, found \(sequences)") }
-            loaded.workload.sequences = sequences
-        }
-        if let tokens {
-            guard tokens >= 1 else { throw CommandError(message: "--tokens: expected at least 1, found \(tokens)") }
-            loaded.workload.tokens = tokens
-        }
+        if let mode { loaded.workload.mode = mode }
+        if let sequences { loaded.workload.sequences = sequences }
+        if let tokens { loaded.workload.tokens = tokens }
         guard let path = hardware ?? loaded.hardware else {
             throw CommandError(message: "--hardware: no profile given and \(config) names none (hardware: PATH)")
         }
         let profile = try HardwareProfile.load(path: path)
         var request = PredictionRequest(config: loaded, hardware: profile)
-        if let layout {
-            guard let value = DeploymentLayout(rawValue: layout) else {
-                throw CommandError(message: "--layout: expected disaggregated or colocated, found '\(layout)'")
-            }
-            request.layout = value
-        }
-        guard microBatches >= 1 else { throw CommandError(message: "--micro-batches: expected at least 1, found \(microBatches)") }
+        if let layout { request.layout = layout }
         request.overlap = microBatches == 1 ? .none : .pingPong(microBatches: microBatches)
-        if let nodeLimit {
-            guard nodeLimit >= 1 else { throw CommandError(message: "--node-limit: expected at least 1, found \(nodeLimit)") }
-            request.nodeLimit = nodeLimit
-        }
-        guard imbalance >= 1 else { throw CommandError(message: "--imbalance: expected at least 1, found \(imbalance)") }
+        if let nodeLimit { request.nodeLimit = nodeLimit }
         request.imbalance = imbalance
         if let expertLoad {
             request.expertLoad = try ExpertLoad.read(path: expertLoad, model: request.config.model).tokens

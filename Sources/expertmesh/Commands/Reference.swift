@@ -40,14 +40,6 @@ struct Reference: ParsableCommand {
     }
 }
 
-/// A `--mode` value.
-func parseMode(_ text: String) throws -> RunMode {
-    guard let mode = RunMode(rawValue: text) else {
-        throw CommandError(message: "--mode: expected prefill or decode, found '\(text)'")
-    }
-    return mode
-}
-
 extension Duration {
     /// The duration in seconds, as a Double.
     var seconds: Double {

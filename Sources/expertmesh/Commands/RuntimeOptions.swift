@@ -6,11 +6,11 @@ import MeshRuntime
 /// The options `run` and `serve` share: wire formats, the step timeout, emulated hardware, and
 /// faults to inject for tests.
 struct RuntimeOptions: ParsableArguments {
-    @Option(help: "Dispatch wire format: fp32, bf16 or fp8 (default: the config's).")
-    var dispatchDtype: String?
+    @Option(help: "Dispatch wire format (default: the config's).")
+    var dispatchDtype: WireDType?
 
-    @Option(help: "Combine wire format: fp32 or bf16 (default: the config's).")
-    var combineDtype: String?
+    @Option(help: ArgumentHelp("Combine wire format (default: the config's).", valueName: "fp32|bf16"))
+    var combineDtype: WireDType?
 
     @Option(help: "Seconds an exchange may wait before the job is aborted naming the peer and phase.")
     var stepTimeout: Double?
@@ -21,27 +21,23 @@ struct RuntimeOptions: ParsableArguments {
     @Flag(help: "With --emulate: also stretch every compute phase to the profile's device, when it is slower than this machine's (the config's hardware profile).")
     var emulateDevice = false
 
-    @Option(help: ArgumentHelp("Inject a failure for tests: stall:RANK, corrupt:RANK or kill:RANK.", visibility: .hidden))
-    var injectFault: String?
+    @Option(help: ArgumentHelp("Inject a failure for tests: stall:RANK, corrupt:RANK or kill:RANK.", visibility: .hidden),
+            transform: { text in
+                guard let fault = Fault(text) else { throw ValidationError("expected stall:RANK, corrupt:RANK or kill:RANK") }
+                return fault
+            })
+    var injectFault: Fault?
+
+    func validate() throws {
+        if combineDtype == .fp8 { throw ValidationError("--combine-dtype: expected fp32 or bf16, found 'fp8'") }
+        if let stepTimeout { try Limits.check(seconds: stepTimeout, flag: "--step-timeout") }
+    }
 
     /// `config` with the wire formats and step timeout given here.
     func apply(to config: inout ExpertMeshConfig) throws {
-        if let dispatchDtype {
-            guard let value = WireDType(rawValue: dispatchDtype) else {
-                throw CommandError(message: "--dispatch-dtype: expected fp32, bf16 or fp8, found '\(dispatchDtype)'")
-            }
-            config.runtime.dispatchDType = value
-        }
-        if let combineDtype {
-            guard let value = WireDType(rawValue: combineDtype), value != .fp8 else {
-                throw CommandError(message: "--combine-dtype: expected fp32 or bf16, found '\(combineDtype)'")
-            }
-            config.runtime.combineDType = value
-        }
-        if let stepTimeout {
-            guard stepTimeout > 0 else { throw CommandError(message: "--step-timeout: expected seconds > 0, found \(stepTimeout)") }
-            config.runtime.stepTimeoutSeconds = stepTimeout
-        }
+        if let dispatchDtype { config.runtime.dispatchDType = dispatchDtype }
+        if let combineDtype { config.runtime.combineDType = combineDtype }
+        if let stepTimeout { config.runtime.stepTimeoutSeconds = stepTimeout }
     }
 
     /// The emulated profile and the compute slowdown of its device (1 without --emulate-device).
@@ -56,13 +52,7 @@ struct RuntimeOptions: ParsableArguments {
     }
 
     /// The fault to inject, if any.
-    func fault() throws -> Fault? {
-        guard let injectFault else { return nil }
-        guard let fault = Fault(injectFault) else {
-            throw CommandError(message: "--inject-fault: expected stall:RANK, corrupt:RANK or kill:RANK, found '\(injectFault)'")
-        }
-        return fault
-    }
+    func fault() throws -> Fault? { injectFault }
 
     /// Refuses output paths whose folder does not exist: rank 0 writes them only after the run.
     static func checkFolders(_ outputs: [(flag: String, path: String?)]) throws {

@@ -21,6 +21,10 @@ struct SaveWeights: ParsableCommand {
     @Option(help: "Split into shards of at most this many bytes, with model.safetensors.index.json.")
     var shardBytes: Int?
 
+    func validate() throws {
+        if let shardBytes { try Limits.check(count: shardBytes, flag: "--shard-bytes", in: 1...Int.max) }
+    }
+
     func run() throws {
         let config = try ExpertMeshConfig.load(path: config)
         let written = try WeightFiles.save(model: config.model, seed: config.weights.seed, to: out,

@@ -58,11 +58,16 @@ struct Serve: ParsableCommand {
     @Flag(help: "Do not print the summary table.")
     var quiet = false
 
+    func validate() throws {
+        try Limits.check(count: maxBatchTokens, flag: "--max-batch-tokens", in: ConfigLimits.tokens)
+        try Limits.check(count: maxSequences, flag: "--max-sequences", in: ConfigLimits.sequences)
+        if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate: expected requests per second > 0, found \(rate)") }
+        if let requests { try Limits.check(count: requests, flag: "--requests", in: ConfigLimits.requests) }
+    }
+
     func run() throws {
         var loaded = try ExpertMeshConfig.load(path: config, overrides: try overrides.map(ConfigOverride.init(parsing:)))
         try runtime.apply(to: &loaded)
-        guard maxBatchTokens >= 1 else { throw CommandError(message: "--max-batch-tokens: expected at least 1, found \(maxBatchTokens)") }
-        guard maxSequences >= 1 else { throw CommandError(message: "--max-sequences: expected at least 1, found \(maxSequences)") }
         let workload = try loadWorkload(config: loaded)
         let limits = ServingLimits(maxBatchTokens: maxBatchTokens, maxSequences: maxSequences)
         try limits.check(workload)
@@ -92,9 +97,7 @@ struct Serve: ParsableCommand {
             return try ServingWorkload.trace(path: traceFile)
         }
         guard let rate else { throw CommandError(message: "--rate: give --rate R --requests N, or --trace-file F") }
-        guard rate > 0, rate.isFinite else { throw CommandError(message: "--rate: expected requests per second > 0, found \(rate)") }
         guard let requests else { throw CommandError(message: "--requests: needed with --rate") }
-        guard requests >= 1 else { throw CommandError(message: "--requests: expected at least 1, found \(requests)") }
         let prompt = try Self.range(promptTokens, flag: "--prompt-tokens", default: config.workload.tokens)
         let output = try Self.range(outputTokens, flag: "--output-tokens", default: 16)
         return ServingWorkload.poisson(ratePerSecond: rate, count: requests, promptTokens: prompt, outputTokens: output,
@@ -105,8 +108,9 @@ struct Serve: ParsableCommand {
     static func range(_ text: String?, flag: String, default value: Int) throws -> ClosedRange<Int> {
         guard let text else { return value...value }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-        guard (1...2).contains(parts.count), let low = parts.first!, let high = parts.last!, low >= 1, high >= low else {
-            throw CommandError(message: "\(flag): expected N or LOW-HIGH, whole numbers ≥ 1, found '\(text)'")
+        guard (1...2).contains(parts.count), let low = parts.first!, let high = parts.last!, low >= 1, high >= low,
+              high <= ConfigLimits.tokens.upperBound else {
+            throw CommandError(message: "\(flag): expected N or LOW-HIGH, whole numbers in \(ConfigLimits.tokens), found '\(text)'")
         }
         return low...high
     }

@@ -1,3 +1,5 @@
+import MeshCore
+
 extension LayerContext {
     /// The baseline placement with replicas that do not raise its busiest worker, then improved.
     ///

@@ -1,3 +1,5 @@
+import MeshCore
+
 /// How the planner spreads experts over workers.
 public enum PlacementPolicy: String, Sendable, CaseIterable, Codable {
     /// Hierarchical when the model has several routing groups and they split evenly over the

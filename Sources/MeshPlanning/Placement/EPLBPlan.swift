@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 import MeshIO
 
 /// A placement in the arrays DeepSeek's EPLB returns (https://github.com/deepseek-ai/EPLB).
@@ -104,11 +105,7 @@ extension EPLBPlan {
     ///     given, `physical_per_worker` must have one count per worker.
     /// - Throws: ``EPLBPlanError`` naming the file and the JSON field.
     public static func read(path: String, model: ModelConfig, workers: Int?) throws -> EPLBPlan {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw EPLBPlanError(file: path, field: "", detail: exists ? "cannot be read" : "no such file")
-        }
-        return try parse(json: data, file: path, model: model, workers: workers)
+        try parse(json: Data(TextFile.read(path, what: "an EPLB plan (JSON)").utf8), file: path, model: model, workers: workers)
     }
 
     /// Parses and checks an EPLB plan (see ``read(path:model:workers:)``); `file` names it in errors.

@@ -1,3 +1,5 @@
+import MeshCore
+
 extension LayerContext {
     /// Spreads `copies[e]` copies of each expert in `experts` over `workers` workers, at most
     /// ``capacity`` each and never two copies of one expert on one worker.

@@ -1,3 +1,5 @@
+import MeshCore
+
 extension LayerContext {
     /// Moves experts, swaps them, and moves replicas from one expert to another, while that lowers
     /// the busiest worker of `lists`.

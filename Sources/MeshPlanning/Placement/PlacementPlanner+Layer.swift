@@ -1,3 +1,5 @@
+import MeshCore
+
 /// The planning of one MoE layer: its loads and the limits every step respects.
 struct LayerContext {
     /// The model's index of the layer, for the replica notes.

@@ -1,10 +1,10 @@
-import MeshIO
-
-/// A load-statistics CSV that cannot be used: the file, the line (1-based) and what is wrong.
+/// A text input file whose content is wrong: the file, the line (1-based) and what is wrong.
 ///
+/// The one error of the line-oriented loaders (the load statistics CSV, the serving trace CSV).
 /// The description is one line, `FILE: line N: detail`, or `FILE: detail` for a problem of the
-/// whole file (missing, or a layer or expert without a row).
-public struct LoadFileError: InputError, Equatable {
+/// whole file (a layer or expert without a row, no request at all). A file that cannot be read
+/// at all is an ``InputFileError``.
+public struct TextLineError: InputError, Equatable {
     public var file: String
     /// The line the problem is on, 1-based; nil when no single line is to blame.
     public var line: Int?

@@ -1,3 +1,5 @@
+import MeshCore
+
 /// What ``PlacementPlanner`` decided: the placement of every MoE layer and why.
 public struct PlacementPlan: Sendable, Equatable {
     /// The planned placement, ready for a config (``Placement/yaml(layers:comments:)``).

@@ -1,7 +1,8 @@
 import Foundation
 import PropertyBased
 import Testing
-@testable import MeshCore
+import MeshCore
+@testable import MeshPlanning
 
 @Suite struct PlacementEPLBTests {
     /// 3 layers, 1 dense: 2 MoE layers of 4 experts.

@@ -1,6 +1,8 @@
 import Foundation
+import MeshCore
+import MeshIO
 import Testing
-@testable import MeshCore
+@testable import MeshPlanning
 
 @Suite struct PlacementLoadFileTests {
     /// 4 layers, the first dense: MoE layers 1, 2, 3 of 4 experts.
@@ -59,7 +61,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Self.rows().joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try ExpertLoad.read(path: path, model: Self.model).tokens[0] == [10, 11, 12, 13])
-        #expect(throws: LoadFileError(file: path + ".missing", line: nil, detail: "no such file")) {
+        #expect(throws: InputFileError(.notFound, path: path + ".missing", what: "load statistics (CSV, from run --load-stats)")) {
             try ExpertLoad.read(path: path + ".missing", model: Self.model)
         }
     }
@@ -97,21 +99,21 @@ import Testing
     }
 
     @Test func missingLayersAndExpertsAreNamed() throws {
-        #expect(throws: LoadFileError(file: "load.csv", line: nil, detail: "layer 2, expert 3: no row")) {
+        #expect(throws: TextLineError(file: "load.csv", line: nil, detail: "layer 2, expert 3: no row")) {
             try ExpertLoad.parse(csv: Self.rows(skipping: (2, 3)).joined(separator: "\n"), file: "load.csv", model: Self.model)
         }
         let noLayer3 = Self.rows().filter { !$0.hasPrefix("3,") }.joined(separator: "\n")
-        #expect(throws: LoadFileError(file: "load.csv", line: nil,
+        #expect(throws: TextLineError(file: "load.csv", line: nil,
                                       detail: "layer 3: no row (expected one per expert, 4, for every MoE layer)")) {
             try ExpertLoad.parse(csv: noLayer3, file: "load.csv", model: Self.model)
         }
-        #expect(throws: LoadFileError.self) {
+        #expect(throws: TextLineError.self) {
             try ExpertLoad.parse(csv: "# only a comment\n", file: "load.csv", model: Self.model)
         }
     }
 
     @Test func aColumnThatHoldsNoLoadIsRefused() {
-        #expect(throws: LoadFileError(file: "load.csv", line: 3,
+        #expect(throws: TextLineError(file: "load.csv", line: 3,
                                       detail: "header: cannot plan from column 'expert' (expected one of tokens, mean_per_step, moving_average)")) {
             try ExpertLoad.parse(csv: Self.rows().joined(separator: "\n"), file: "load.csv", model: Self.model, column: "expert")
         }

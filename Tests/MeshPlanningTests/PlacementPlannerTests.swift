@@ -1,7 +1,8 @@
 import Foundation
 import PropertyBased
 import Testing
-@testable import MeshCore
+import MeshCore
+@testable import MeshPlanning
 
 /// One random planning problem: the settings and two layers of loads.
 struct PlanningCase: Sendable, CustomStringConvertible {

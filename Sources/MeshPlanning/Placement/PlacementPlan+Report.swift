@@ -1,3 +1,5 @@
+import MeshCore
+
 extension PlacementPlan {
     /// The plan as text for a terminal: per layer, each worker's expected load and experts, the
     /// imbalance before and after, and why each replica was added.

@@ -1,3 +1,4 @@
+import MeshCore
 import MeshIO
 
 /// A placement that cannot be planned as asked: the setting at fault and why.

@@ -1,4 +1,6 @@
 import Foundation
+import MeshCore
+import MeshIO
 
 /// How much work each routed expert of each MoE layer received: the input of the placement planner.
 ///
@@ -22,10 +24,10 @@ public struct ExpertLoad: Sendable, Equatable {
     public var experts: Int { tokens.first?.count ?? 0 }
 
     /// The columns of the load CSV, in the order `expertmesh run --load-stats` writes them.
-    public static let header = ["layer", "expert", "tokens", "mean_per_step", "moving_average"]
+    public static let header = LoadColumn.header
 
     /// The columns that hold a load and can be planned from.
-    public static let loadColumns = ["tokens", "mean_per_step", "moving_average"]
+    public static let loadColumns = LoadColumn.allCases.map(\.rawValue)
 }
 
 extension ExpertLoad {
@@ -41,16 +43,9 @@ extension ExpertLoad {
     ///   - model: The model the statistics were gathered on; its MoE layers and expert count
     ///     are what the rows must cover.
     ///   - column: One of ``loadColumns``.
-    /// - Throws: ``LoadFileError`` naming the file and, for a bad row or header, its line.
+    /// - Throws: ``TextLineError`` naming the file and, for a bad row or header, its line.
     public static func read(path: String, model: ModelConfig, column: String = "tokens") throws -> ExpertLoad {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw LoadFileError(file: path, line: nil, detail: exists ? "cannot be read" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw LoadFileError(file: path, line: nil, detail: "expected UTF-8 text, found binary data")
-        }
-        return try parse(csv: text, file: path, model: model, column: column)
+        try parse(csv: TextFile.read(path, what: "load statistics (CSV, from run --load-stats)"), file: path, model: model, column: column)
     }
 
     /// Parses load CSV text (the format of ``read(path:model:column:)``); `file` names it in errors.
@@ -68,7 +63,7 @@ extension ExpertLoad {
             let line = offset + 1
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            func fail(_ detail: String) -> LoadFileError { LoadFileError(file: file, line: line, detail: detail) }
+            func fail(_ detail: String) -> TextLineError { TextLineError(file: file, line: line, detail: detail) }
             let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
 
@@ -113,16 +108,16 @@ extension ExpertLoad {
         }
 
         guard columnIndex != nil else {
-            throw LoadFileError(file: file, line: nil, detail: "expected the header '\(header.joined(separator: ","))', found no line")
+            throw TextLineError(file: file, line: nil, detail: "expected the header '\(header.joined(separator: ","))', found no line")
         }
         var loads: [[Double]] = []
         for (m, layer) in moeLayers.enumerated() {
             if tokens[m].allSatisfy({ $0 == nil }) {
-                throw LoadFileError(file: file, line: nil,
+                throw TextLineError(file: file, line: nil,
                                     detail: "layer \(layer): no row (expected one per expert, \(model.experts), for every MoE layer)")
             }
             if let expert = tokens[m].firstIndex(where: { $0 == nil }) {
-                throw LoadFileError(file: file, line: nil, detail: "layer \(layer), expert \(expert): no row")
+                throw TextLineError(file: file, line: nil, detail: "layer \(layer), expert \(expert): no row")
             }
             loads.append(tokens[m].map { $0! })
         }
@@ -131,7 +126,7 @@ extension ExpertLoad {
 
     /// The column positions a header line gives, checked against ``header``.
     private static func headerColumns(_ fields: [String], column: String,
-                                      fail: (String) -> LoadFileError) throws -> [String: Int] {
+                                      fail: (String) -> TextLineError) throws -> [String: Int] {
         var positions: [String: Int] = [:]
         for (index, name) in fields.enumerated() {
             guard header.contains(name) else {
