@@ -42,6 +42,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // `calibrate`: measures this machine under mpirun and writes a hardware profile of it.
+        .target(name: "MeshCalibration", dependencies: [
+            "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The load-test driver: sweeps launched through mpirun, points.csv, plots and the report.
         .target(name: "MeshLoadTest", dependencies: [
             "MeshCore", "MeshIO",
@@ -49,6 +54,7 @@ let package = Package(
         ]),
         .executableTarget(name: "expertmesh", dependencies: [
             "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime", "MeshLoadTest",
+            "MeshCalibration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -62,6 +68,7 @@ let package = Package(
         .testTarget(name: "MeshCoreTests", dependencies: [
             "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "MeshCalibrationTests", dependencies: ["MeshCalibration", "MeshCore"]),
         .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor"]),
         .testTarget(name: "MeshModelTests", dependencies: [
             "MeshModel", "MeshCore", "MeshTensor", "MeshIO",

@@ -41,116 +41,37 @@ public struct RunRequest: Sendable {
 
 /// One MoE run across the ranks of an mpirun job: every rank calls ``main(_:)``.
 public enum DistributedRun {
-    static let logger = Logger(label: "expertmesh.run")
-
     /// Runs `request` on this rank and returns the process exit status.
     ///
     /// 0 on success; 2 for bad input (a rank count other than the config's, a missing tensor, a bad
     /// input file), after every rank agreed to stop. Failures during the run (a timeout, a bad
     /// message) abort the whole job through `MPI_Abort` after naming the rank, peer and phase.
     public static func main(_ request: RunRequest) -> Int32 {
-        drive(command: "run", config: request.config, configPath: request.configPath, emulate: request.emulate) { world in
-            try RunSession(request: request, world: world)
-        }
+        RankJob(command: "run", timeoutSeconds: request.config.runtime.stepTimeoutSeconds).run(check: {
+            problem(command: "run", config: request.config, configPath: request.configPath, emulate: request.emulate, job: $0)
+        }, setup: { try RunSession(request: request, job: $0) })
     }
 
-    /// The life of one rank of any job (`run`, `serve`): checks that need no session, the
-    /// session's setup agreed by every rank, the hosts exchanged, the work, and the end.
-    ///
-    /// Bad input is one line from one rank and status 2 on every rank; a failure during the work
-    /// aborts the job after naming the rank, peer, phase and, on several hosts, the host.
-    static func drive<Session: RankSession>(command: String, config: ExpertMeshConfig, configPath: String,
-                                            emulate: HardwareProfile?,
-                                            makeSession: (Communicator) throws -> Session) -> Int32 {
-        guard let environment = MPIJob.start() else { return 1 }
-        let world = environment.world
-        var problem: String?
+    /// What keeps a config from running as a job of `job`'s size (`run`, `serve`), or nil.
+    static func problem(command: String, config: ExpertMeshConfig, configPath: String, emulate: HardwareProfile?,
+                        job: JobContext) -> String? {
         if config.cluster.layout == .colocated {
-            problem = "\(configPath): cluster.layout: \(command) executes the disaggregated layout; colocated is for predict"
+            return "\(configPath): cluster.layout: \(command) executes the disaggregated layout; colocated is for predict"
         } else if config.model.latentCacheWidth > 0 {
-            problem = "\(configPath): model.latent_cache_width: \(command) does not implement multi-head latent attention; it is for predict"
+            return "\(configPath): model.latent_cache_width: \(command) does not implement multi-head latent attention; it is for predict"
         } else if let profile = emulate, let devices = profile.devices, config.cluster.ranks > devices {
-            problem = "\(configPath): cluster.workers: out of range: expected at most \(devices) ranks "
+            return "\(configPath): cluster.workers: out of range: expected at most \(devices) ranks "
                 + "(the devices of \(profile.name)), found \(config.cluster.ranks) ranks"
-        } else {
-            problem = MPIJob.rankCountProblem(worldSize: world.size, config: config, configPath: configPath, command: command)
         }
-        if let problem {
-            if world.rank == 0 { report("expertmesh: error: \(problem)") }
-            try? environment.finalize()
-            return 2
-        }
-        let session: Session
-        do {
-            session = try makeSession(world)
-        } catch {
-            // Setup failed on this rank: tell the others to stop. Several ranks often fail alike (a
-            // missing weights file): only the lowest failing rank says why, so the job prints one line.
-            let others = try? CountsExchange(communicator: world).exchange(Array(repeating: 1, count: world.size),
-                                                                           timeoutSeconds: config.runtime.stepTimeoutSeconds,
-                                                                           phase: "agreeing that setup failed")
-            let lowerFailed = (0..<world.rank).contains { (others?[$0] ?? 0) != 0 }
-            if lowerFailed {
-                // mpirun ends the job at the first non-zero exit: give the reporting rank the time to say why.
-                Thread.sleep(forTimeInterval: 1)
-            } else {
-                report("expertmesh: error: rank \(world.rank): \(error)")
-            }
-            try? environment.finalize()
-            return error is any InputError ? 2 : 1
-        }
-        var hosts: RankHosts?
-        do {
-            // Every rank says whether its setup worked (point to point, so that a rank that never
-            // gets here is named when the wait runs out).
-            let failures = try session.context.counts.exchange(Array(repeating: 0, count: world.size),
-                                                               timeoutSeconds: config.runtime.stepTimeoutSeconds,
-                                                               phase: "agreeing that setup worked")
-            if failures.contains(where: { $0 != 0 }) {
-                Thread.sleep(forTimeInterval: 1)
-                try? environment.finalize()
-                return 2
-            }
-            hosts = try RankHosts.exchange(session.context)
-            try session.run()
-            try session.end()
-        } catch {
-            report("expertmesh: error: \(hosts?.describe(error, rank: world.rank) ?? "\(error)")")
-            environment.abort(code: error is ProtocolError ? 2 : 1)
-        }
-        do {
-            try environment.finalize()
-        } catch {
-            report("expertmesh: error: \(error)")
-            return 1
-        }
-        return 0
+        return MPIJob.rankCountProblem(worldSize: job.ranks, config: config, configPath: configPath, command: command)
     }
-
-    /// Reports one line of error through swift-log (the CLI prints it on standard error).
-    static func report(_ line: String) {
-        logger.error("\(line)")
-    }
-}
-
-/// One rank's part of a job, as ``DistributedRun/drive(command:config:configPath:emulate:makeSession:)`` runs it.
-protocol RankSession {
-    var context: RunContext { get }
-    /// The work, after every rank's setup worked.
-    func run() throws
-    /// Gathers the results on rank 0 and writes them.
-    func end() throws
 }
 
 /// The state of one rank during a run.
 final class RunSession: RankSession {
     let request: RunRequest
-    let context: RunContext
-    let role: RankRole
-    let metrics: RankMetrics
-    let weightBytes: Int
-    private var coordinator: Coordinator?
-    private var worker: Worker?
+    let job: JobContext
+    let setup: RankSetup
     /// The coordinator's hidden outputs for its sequences, after the run.
     private var outputs: [Tensor] = []
     private var prompts: [Tensor] = []
@@ -158,51 +79,42 @@ final class RunSession: RankSession {
     private var clockOffset = 0.0
     private var runSeconds = 0.0
 
-    init(request: RunRequest, world: Communicator) throws {
+    init(request: RunRequest, job: JobContext) throws {
         self.request = request
+        self.job = job
         let config = request.config
-        context = RunContext(config: config, communicator: world, fault: request.fault, emulate: request.emulate)
-        role = config.cluster.role(ofRank: world.rank)
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        BLASThreads.set(BLASThreads.recommended(ranksOnNode: config.cluster.ranksOnNode(of: world.rank), cores: cores,
-                                                override: config.runtime.blasThreads))
-        metrics = RankMetrics(layers: config.model.layers, ranks: world.size, moeLayers: config.model.moeLayers.count,
-                              experts: config.model.experts, recordSpans: request.tracePath != nil)
-        metrics.computeSlowdown = request.computeSlowdown
-        let source = try WeightFiles.source(path: request.weightsPath ?? config.weights.path, seed: config.weights.seed)
-        switch role {
-        case .coordinator(let c):
-            let ownership = WeightOwnership(coordinatorTensors: true, experts: Array(repeating: [], count: config.model.layers))
-            let weights = try ModelWeights(model: config.model, source: source, ownership: ownership)
-            weightBytes = weights.residentBytes
+        setup = try RankSetup(job: job, config: config,
+                              source: try WeightFiles.source(path: request.weightsPath ?? config.weights.path, seed: config.weights.seed),
+                              fault: request.fault, emulate: request.emulate, computeSlowdown: request.computeSlowdown,
+                              recordSpans: request.tracePath != nil)
+        if case .coordinator(let coordinator) = setup.part, case .coordinator(let c) = setup.role {
             let (input, batched) = try request.inputPath.map { try Activations.read($0, model: config.model) }
                 ?? (Activations.generated(config.workload, model: config.model), true)
             self.batched = batched
-            let head = ModelHead(weights: weights)
-            let all = head.initialStates(input)
+            let all = coordinator.head.initialStates(input)
             prompts = Array(all[config.cluster.sequences(ofCoordinator: c, total: all.count)])
-            coordinator = Coordinator(context: context, index: c, weights: weights, metrics: metrics)
-        case .worker(let w):
-            let weights = try ModelWeights(model: config.model, source: source,
-                                           ownership: .worker(w, placement: config.placement, model: config.model))
-            weightBytes = weights.residentBytes
-            worker = Worker(context: context, index: w, weights: weights, metrics: metrics)
         }
     }
 
-    func end() throws { try finish() }
+    var context: RunContext { setup.context }
+
+    func end() throws -> Int32 {
+        try finish()
+        return 0
+    }
 
     /// Runs the workload: coordinators drive the steps, workers serve them.
     func run() throws {
-        try context.communicator.ibarrier().wait(timeoutSeconds: context.timeoutSeconds)
+        try job.barrier("the start barrier")
         let start = monotonicSeconds()
         clockOffset = start
-        if let coordinator {
+        switch setup.part {
+        case .coordinator(let coordinator):
             var stepper = coordinator
             outputs = try Generation.run(&stepper, prompts: prompts, mode: request.mode, steps: request.steps,
                                          head: coordinator.head)
             try coordinator.stop()
-        } else if let worker {
+        case .worker(let worker):
             try worker.run()
         }
         runSeconds = monotonicSeconds() - start
@@ -213,26 +125,22 @@ final class RunSession: RankSession {
     /// - Returns: the report, on rank 0.
     @discardableResult
     func finish() throws -> RunReport? {
-        // Gathering the results is not part of the emulated workload.
-        context.dispatch.emulator = nil
-        context.combine.emulator = nil
-        let gather = RootGather(context: context)
         // Outputs: every coordinator's sequences, in sequence order (coordinator order).
-        let flatOutputs = outputs.flatMap(\.scalars)
-        let gatheredOutputs = try gather.floats(flatOutputs.map(Double.init), phase: "gathering outputs")
-        let rss = Self.residentBytes()
-        let meter = coordinator?.packer.dispatchError ?? worker?.compute.combineError ?? WireErrorMeter()
-        let memory = try gather.floats([Double(weightBytes), Double(rss), clockOffset, runSeconds,
-                                        meter.maxAbsoluteError, meter.maxMagnitude], phase: "gathering memory")
-        let records = try gather.floats(metrics.steps.flatMap(\.flattened), phase: "gathering metrics")
-        let spans = try gather.floats(metrics.spans.flatMap { [$0.start, $0.end, Double($0.phase.rawValue), Double($0.layer)] },
-                                      phase: "gathering the trace")
-        guard context.rank == 0, let gatheredOutputs, let memory, let records, let spans else { return nil }
+        let gatheredOutputs = try job.gather(doubles: outputs.flatMap(\.scalars).map(Double.init), phase: "gathering outputs")
+        let meter = setup.wireError
+        let mine = RankResult(weightBytes: setup.weightBytes, residentBytes: Self.residentBytes(), clockOffsetSeconds: clockOffset,
+                              runSeconds: runSeconds, wireMaxAbsoluteError: meter.maxAbsoluteError, wireMaxMagnitude: meter.maxMagnitude)
+        let results = try job.gather(mine, phase: "gathering memory")
+        let metrics = setup.metrics
+        let records = try job.gather(doubles: metrics.steps.flatMap(\.flattened), phase: "gathering metrics")
+        let spans = try job.gather(doubles: metrics.spans.flatMap { [$0.start, $0.end, Double($0.phase.rawValue), Double($0.layer)] },
+                                   phase: "gathering the trace")
+        guard job.rank == 0, let gatheredOutputs, let results, let records, let spans else { return nil }
         let config = request.config
-        let report = RunReport(config: config, request: request, ranks: context.ranks,
-                               memory: memory, records: records, spans: spans,
+        let report = RunReport(config: config, request: request, ranks: job.ranks,
+                               results: results, records: records, spans: spans,
                                recordSize: metrics.recordSize)
-        if let path = request.outputPath, let coordinator {
+        if let path = request.outputPath, case .coordinator(let coordinator) = setup.part {
             var hidden: [Tensor] = []
             let rows = request.mode == .prefill ? nil : request.steps
             for c in 0..<config.cluster.coordinators {
@@ -268,32 +176,5 @@ final class RunSession: RankSession {
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kb * 1024
-    }
-}
-
-/// Collects a variable number of Doubles from every rank on rank 0.
-struct RootGather {
-    let context: RunContext
-
-    /// Every rank's `values`, on rank 0 (index = rank); nil on other ranks.
-    func floats(_ values: [Double], phase: String) throws -> [[Double]]? {
-        let me = context.rank
-        var counts = Array(repeating: Int32(0), count: context.ranks)
-        counts[0] = Int32(values.count)
-        let announced = try context.counts.exchange(counts, timeoutSeconds: context.timeoutSeconds, phase: phase)
-        let recvCounts = me == 0 ? announced.map { Int($0) * 8 } : Array(repeating: 0, count: context.ranks)
-        var sendCounts = Array(repeating: 0, count: context.ranks)
-        sendCounts[0] = values.count * 8
-        try context.dispatch.exchange(sendCounts: sendCounts, recvCounts: recvCounts, timeoutSeconds: context.timeoutSeconds,
-                                      phase: phase, pack: { send, offsets in
-            guard !values.isEmpty else { return }
-            values.withUnsafeBytes { send.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        })
-        guard me == 0 else { return nil }
-        return context.dispatch.withReceived { received in
-            context.dispatch.lastReceived.map { region in
-                (0..<(region.count / 8)).map { received.loadUnaligned(fromByteOffset: region.offset + 8 * $0, as: Double.self) }
-            }
-        }
     }
 }

@@ -15,6 +15,8 @@ public struct BenchRequest: Sendable {
     public var warmup = 3
     /// Decode steps for the decode throughput.
     public var decodeSteps = 16
+    /// A stall or kill to act out at the start of the exchange bench, for tests.
+    public var fault: Fault?
     /// Where rank 0 writes the report (standard output from the CLI).
     public var output: @Sendable (String) -> Void
 
@@ -35,43 +37,54 @@ public struct BenchRequest: Sendable {
 /// 3. Tokens per second of the config in prefill and in decode.
 public enum Bench {
     public static func main(_ request: BenchRequest) -> Int32 {
-        guard let environment = MPIJob.start() else { return 1 }
-        let world = environment.world
+        RankJob(command: "bench", timeoutSeconds: request.config.runtime.stepTimeoutSeconds, fault: request.fault).run(check: {
+            MPIJob.rankCountProblem(worldSize: $0.ranks, config: request.config, configPath: request.configPath, command: "bench")
+        }, setup: { try BenchSession(request: request, job: $0) })
+    }
+}
+
+/// One rank's part of `bench`: the exchange, the experts (rank 0), then the model's throughput.
+final class BenchSession: RankSession {
+    let request: BenchRequest
+    let job: JobContext
+    let exchange: ExchangeBench
+    private var lines: [String] = []
+
+    init(request: BenchRequest, job: JobContext) throws {
+        self.request = request
+        self.job = job
+        exchange = try ExchangeBench(request: request, job: job)
+    }
+
+    func run() throws {
         let config = request.config
-        if let problem = MPIJob.rankCountProblem(worldSize: world.size, config: config, configPath: request.configPath, command: "bench") {
-            if world.rank == 0 { DistributedRun.report("expertmesh: error: \(problem)") }
-            try? environment.finalize()
-            return 2
-        }
-        do {
-            var lines: [String] = []
-            let exchange = try ExchangeBench(request: request, world: world).run()
-            lines.append(exchange)
-            if world.rank == 0 { lines.append(try ComputeBench(request: request).run()) }
-            try world.ibarrier().wait(timeoutSeconds: 600)
-            for mode in [RunMode.prefill, .decode] {
-                var run = RunRequest(config: config, configPath: request.configPath)
-                run.mode = mode
-                run.steps = mode == .prefill ? max(request.iterations / 2, 3) : request.decodeSteps
-                let session = try RunSession(request: run, world: world)
-                try session.run()
-                if let report = try session.finish() {
-                    let tokens = mode == .prefill ? "\(config.workload.sequences) × \(config.workload.tokens) tokens"
-                        : "\(config.workload.sequences) sequences × 1 token"
-                    lines.append(String(format: "model %@: %.0f tokens/s (median of %d steps of %@)", mode.rawValue as NSString,
-                                        report.medianTokensPerSecond, report.measuredSteps.count, tokens as NSString))
-                }
+        try job.agree("the start of the exchange bench")
+        lines.append(try exchange.run())
+        if job.rank == 0 { lines.append(try ComputeBench(request: request).run()) }
+        // Rank 0 times the experts alone meanwhile, which takes long in a debug build: the others
+        // wait for it at least 600 s, more if the step timeout is longer.
+        try job.bounded("waiting for rank 0's expert bench") { try $0.ibarrier().wait(timeoutSeconds: max($1, 600)) }
+        for mode in [RunMode.prefill, .decode] {
+            var run = RunRequest(config: config, configPath: request.configPath)
+            run.mode = mode
+            run.steps = mode == .prefill ? max(request.iterations / 2, 3) : request.decodeSteps
+            job.enter("the model's \(mode.rawValue) throughput")
+            let session = try RunSession(request: run, job: job)
+            try session.run()
+            if let report = try session.finish() {
+                let tokens = mode == .prefill ? "\(config.workload.sequences) × \(config.workload.tokens) tokens"
+                    : "\(config.workload.sequences) sequences × 1 token"
+                lines.append(String(format: "model %@: %.0f tokens/s (median of %d steps of %@)", mode.rawValue as NSString,
+                                    report.medianTokensPerSecond, report.measuredSteps.count, tokens as NSString))
             }
-            if world.rank == 0 {
-                request.output("expertmesh bench: \(request.configPath), \(world.size) ranks, \(request.iterations) timed iterations "
-                      + "after \(request.warmup) warm-up (medians; ratio = baseline time / runtime time, 1.0 = as fast as the baseline)")
-                request.output(lines.joined(separator: "\n"))
-            }
-        } catch {
-            DistributedRun.report("expertmesh: error: \(error)")
-            environment.abort(code: 1)
         }
-        try? environment.finalize()
+    }
+
+    func end() throws -> Int32 {
+        guard job.rank == 0 else { return 0 }
+        request.output("expertmesh bench: \(request.configPath), \(job.ranks) ranks, \(request.iterations) timed iterations "
+              + "after \(request.warmup) warm-up (medians; ratio = baseline time / runtime time, 1.0 = as fast as the baseline)")
+        request.output(lines.joined(separator: "\n"))
         return 0
     }
 }

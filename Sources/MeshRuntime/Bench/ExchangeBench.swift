@@ -7,34 +7,31 @@ import MeshTensor
 /// The runtime's exchange against a raw `MPI_Alltoallv` of the same byte matrix.
 final class ExchangeBench {
     let request: BenchRequest
-    let world: Communicator
-    let context: RunContext
+    let job: JobContext
+    let setup: RankSetup
     let routing: SyntheticRouting
 
-    init(request: BenchRequest, world: Communicator) {
+    /// Sets this rank up with seeded weights, its experts' GEMMs skipped on workers.
+    init(request: BenchRequest, job: JobContext) throws {
         self.request = request
-        self.world = world
-        context = RunContext(config: request.config, communicator: world)
+        self.job = job
+        setup = try RankSetup(job: job, config: request.config, source: SeededWeights(seed: request.config.weights.seed))
         routing = SyntheticRouting(config: request.config)
     }
 
     var config: ExpertMeshConfig { request.config }
+    var context: RunContext { setup.context }
 
     /// Runs both sides, alternating one runtime step and one raw step so that the machine's noise
     /// falls on both alike; returns the report line (meaningful on rank 0).
     func run() throws -> String {
         let model = config.model
-        let metrics = RankMetrics(layers: model.layers, ranks: context.ranks, moeLayers: model.moeLayers.count,
-                                  experts: model.experts, recordSpans: false)
-        let source = SeededWeights(seed: config.weights.seed)
+        let metrics = setup.metrics
         let raw = RawExchange(bench: self)
         var runtimeSeconds: [Double] = [], rawSeconds: [Double] = []
-        switch config.cluster.role(ofRank: context.rank) {
-        case .coordinator(let c):
-            let ownership = WeightOwnership(coordinatorTensors: true, experts: Array(repeating: [], count: model.layers))
-            let coordinator = Coordinator(context: context, index: c,
-                                          weights: try ModelWeights(model: model, source: source, ownership: ownership),
-                                          metrics: metrics)
+        switch setup.part {
+        case .coordinator(let coordinator):
+            guard case .coordinator(let c) = setup.role else { return "" }
             let tokens = config.cluster.sequences(ofCoordinator: c, total: config.workload.sequences).count * config.workload.tokens
             let rows = Tensor(shape: [tokens, model.hidden],
                               scalars: SeededInput.hiddenStates(sequences: 1, tokens: tokens, hidden: model.hidden, seed: 9))
@@ -56,11 +53,7 @@ final class ExchangeBench {
                 }
             }
             try coordinator.stop()
-        case .worker(let w):
-            let worker = Worker(context: context, index: w,
-                                weights: try ModelWeights(model: model, source: source,
-                                                          ownership: .worker(w, placement: config.placement, model: model)),
-                                metrics: metrics)
+        case .worker(let worker):
             worker.compute.skipExperts = true
             while try worker.serveStep() { _ = try raw.step() }
         }
@@ -75,17 +68,24 @@ final class ExchangeBench {
 
 /// The same bytes as the runtime's exchange with nothing but blocking `MPI_Alltoallv`, from
 /// preallocated buffers: per MoE layer, the dispatch matrix, then the combine matrix.
+///
+/// The baseline's calls stay blocking on purpose: they are what the runtime's non-blocking,
+/// deadline-bounded exchange is compared against, and a timed wait around them would change what
+/// is measured. Each step starts with a barrier bounded by the step timeout, so that a rank that
+/// stopped before the step (in the runtime's exchange, or between steps) is caught there. A rank
+/// that stops inside these few milliseconds of blocking calls is the one wait left unbounded:
+/// the others wait for it in `MPI_Alltoallv` until mpirun's or the caller's timeout.
 final class RawExchange {
+    let job: JobContext
     let world: Communicator
     let layers: [[(send: [Int32], sendOffsets: [Int32], recv: [Int32], recvOffsets: [Int32])]]
     var sendBuffer: [UInt8]
     var recvBuffer: [UInt8]
-    let timeoutSeconds: Double
 
     init(bench: ExchangeBench) {
         let config = bench.config, context = bench.context, cluster = config.cluster
-        world = bench.world
-        timeoutSeconds = context.timeoutSeconds
+        job = bench.job
+        world = bench.job.world
         let moeLayers = config.model.moeLayers.count
         // Byte matrices: [m][source][destination].
         var dispatch = Array(repeating: Array(repeating: Array(repeating: 0, count: context.ranks), count: context.ranks), count: moeLayers)
@@ -112,7 +112,7 @@ final class RawExchange {
 
     /// One step: every layer's dispatch and combine. Returns its seconds on this rank.
     func step() throws -> Double {
-        try world.ibarrier().wait(timeoutSeconds: timeoutSeconds)
+        try job.barrier("the barrier before a raw MPI_Alltoallv step")
         let start = monotonicSeconds()
         for layer in layers {
             for p in layer {

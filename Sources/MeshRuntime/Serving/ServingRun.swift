@@ -53,75 +53,59 @@ public enum ServingRun {
 
     /// Runs `request` on this rank and returns the process exit status: 0, or 2 for bad input.
     public static func main(_ request: ServeRequest) -> Int32 {
-        DistributedRun.drive(command: "serve", config: request.config, configPath: request.configPath,
-                             emulate: request.emulate) { world in
-            try ServingSession(request: request, world: world)
-        }
+        RankJob(command: "serve", timeoutSeconds: request.config.runtime.stepTimeoutSeconds).run(check: {
+            DistributedRun.problem(command: "serve", config: request.config, configPath: request.configPath,
+                                   emulate: request.emulate, job: $0)
+        }, setup: { try ServingSession(request: request, job: $0) })
     }
 }
 
 /// The state of one rank during a serving run.
 final class ServingSession: RankSession {
     let request: ServeRequest
-    let context: RunContext
-    let metrics: RankMetrics
-    private var coordinator: Coordinator?
-    private var worker: Worker?
+    let job: JobContext
+    let setup: RankSetup
     private var scheduler: ServingScheduler?
 
-    init(request: ServeRequest, world: Communicator) throws {
+    init(request: ServeRequest, job: JobContext) throws {
         self.request = request
+        self.job = job
         let config = request.config
-        context = RunContext(config: config, communicator: world, fault: request.fault, emulate: request.emulate)
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        BLASThreads.set(BLASThreads.recommended(ranksOnNode: config.cluster.ranksOnNode(of: world.rank), cores: cores,
-                                                override: config.runtime.blasThreads))
-        metrics = RankMetrics(layers: config.model.layers, ranks: world.size, moeLayers: config.model.moeLayers.count,
-                              experts: config.model.experts, recordSpans: false)
-        metrics.computeSlowdown = request.computeSlowdown
-        let source = try WeightFiles.source(path: request.weightsPath ?? config.weights.path, seed: config.weights.seed)
-        switch config.cluster.role(ofRank: world.rank) {
-        case .coordinator(let c):
-            let ownership = WeightOwnership(coordinatorTensors: true, experts: Array(repeating: [], count: config.model.layers))
-            let weights = try ModelWeights(model: config.model, source: source, ownership: ownership)
-            let coordinator = Coordinator(context: context, index: c, weights: weights, metrics: metrics)
+        setup = try RankSetup(job: job, config: config,
+                              source: try WeightFiles.source(path: request.weightsPath ?? config.weights.path, seed: config.weights.seed),
+                              fault: request.fault, emulate: request.emulate, computeSlowdown: request.computeSlowdown)
+        if case .coordinator(let coordinator) = setup.part, case .coordinator(let c) = setup.role {
             let coordinators = config.cluster.coordinators, seed = config.workload.seed, head = coordinator.head
             scheduler = ServingScheduler(requests: request.workload.requests.filter { $0.id % coordinators == c },
                                          limits: request.limits, head: head, coordinator: c) {
                 ServingScheduler.prompt(for: $0, head: head, seed: seed)
             }
-            self.coordinator = coordinator
-        case .worker(let w):
-            let weights = try ModelWeights(model: config.model, source: source,
-                                           ownership: .worker(w, placement: config.placement, model: config.model))
-            worker = Worker(context: context, index: w, weights: weights, metrics: metrics)
         }
     }
 
     /// Serves every request: coordinators drive the steps, workers serve them.
     func run() throws {
-        try context.communicator.ibarrier().wait(timeoutSeconds: context.timeoutSeconds)
+        try job.barrier("the start barrier")
         let start = monotonicSeconds()
-        if var stepper = coordinator, var scheduler {
+        switch setup.part {
+        case .coordinator(var stepper):
+            guard var scheduler else { return }
             let clock = ServingClock(now: { monotonicSeconds() - start },
                                      sleep: { Thread.sleep(forTimeInterval: $0) })
             // A fraction of the step timeout, so that even a tiny timeout never runs out while idle.
-            let idle = min(ServingRun.maxIdleSeconds, context.timeoutSeconds / 4)
+            let idle = min(ServingRun.maxIdleSeconds, job.timeoutSeconds / 4)
             try ServingLoop.run(&stepper, scheduler: &scheduler, clock: clock, maxIdleSeconds: idle)
             self.scheduler = scheduler
-        } else if let worker {
+        case .worker(let worker):
             try worker.run()
         }
     }
 
     /// Gathers every request's record on rank 0, which writes the summary, the CSV and the table.
-    func end() throws {
-        context.dispatch.emulator = nil
-        context.combine.emulator = nil
-        let gather = RootGather(context: context)
+    func end() throws -> Int32 {
         // Per coordinator: steps, tokens, then its records; workers send nothing.
         let mine = scheduler.map { [Double($0.steps), Double($0.batchTokens)] + $0.records.flatMap(\.flattened) } ?? []
-        guard let gathered = try gather.floats(mine, phase: "gathering the requests' records"), context.rank == 0 else { return }
+        guard let gathered = try job.gather(doubles: mine, phase: "gathering the requests' records"), job.rank == 0 else { return 0 }
         var records: [RequestRecord] = [], steps = 0, batchTokens = 0
         for values in gathered where !values.isEmpty {
             // Lockstep: every coordinator counted the same steps.
@@ -147,5 +131,6 @@ final class ServingSession: RankSession {
             try AtomicFile.write(Data(text.utf8), to: path)
         }
         request.table?(summary.table())
+        return 0
     }
 }

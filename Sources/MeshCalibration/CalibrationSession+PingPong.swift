@@ -1,4 +1,5 @@
 import MeshMPI
+import MeshRuntime
 
 extension CalibrationSession {
     /// Point-to-point latency between ranks 0 and 1, as `osu_latency` measures it: rank 0 sends,
@@ -13,26 +14,28 @@ extension CalibrationSession {
         let (warmup, timed) = CalibrationPlan.pingPongIterations(iterations: request.iterations)
         say(CalibrationReport.pingPongHeader(warmup: warmup, timed: timed))
         var points: [PingPongPoint] = []
+        try job.agree("the ping-pong")
         if rank < 2 {
             let peer = 1 - rank
-            let timeout = request.timeoutSeconds
-            for (index, size) in CalibrationPlan.pingPongSizes.enumerated() {
-                var buffer = MPIBuffer<UInt8>(repeating: UInt8(truncatingIfNeeded: index), count: size)
-                var start = monotonicSeconds()
-                for iteration in 0..<(warmup + timed) {
-                    if iteration == warmup { start = monotonicSeconds() }
-                    if rank == 0 {
-                        buffer = try world.isend(buffer, to: peer, tag: index).wait(timeoutSeconds: timeout)
-                        try receive(size, from: peer, tag: index)
-                    } else {
-                        try receive(size, from: peer, tag: index)
-                        buffer = try world.isend(buffer, to: peer, tag: index).wait(timeoutSeconds: timeout)
+            try job.bounded("the ping-pong") { world, timeout in
+                for (index, size) in CalibrationPlan.pingPongSizes.enumerated() {
+                    var buffer = MPIBuffer<UInt8>(repeating: UInt8(truncatingIfNeeded: index), count: size)
+                    var start = monotonicSeconds()
+                    for iteration in 0..<(warmup + timed) {
+                        if iteration == warmup { start = monotonicSeconds() }
+                        if rank == 0 {
+                            buffer = try world.isend(buffer, to: peer, tag: index).wait(timeoutSeconds: timeout)
+                            try receive(size, from: peer, tag: index)
+                        } else {
+                            try receive(size, from: peer, tag: index)
+                            buffer = try world.isend(buffer, to: peer, tag: index).wait(timeoutSeconds: timeout)
+                        }
                     }
+                    let point = PingPongPoint(bytes: size, iterations: timed,
+                                              halfRoundTripSeconds: (monotonicSeconds() - start) / Double(2 * timed))
+                    points.append(point)
+                    say(CalibrationReport.row(point))
                 }
-                let point = PingPongPoint(bytes: size, iterations: timed,
-                                          halfRoundTripSeconds: (monotonicSeconds() - start) / Double(2 * timed))
-                points.append(point)
-                say(CalibrationReport.row(point))
             }
         }
         try barrier()
@@ -44,7 +47,7 @@ extension CalibrationSession {
     /// Into a new buffer each time: a received buffer cannot be taken back out of MeshMPI's
     /// `MPIReceived` outside that module. Allocating a few KiB costs well under a microsecond.
     private func receive(_ size: Int, from peer: Int, tag: Int) throws {
-        let received = try world.irecv(UInt8.self, count: size, from: peer, tag: tag).wait(timeoutSeconds: request.timeoutSeconds)
+        let received = try world.irecv(UInt8.self, count: size, from: peer, tag: tag).wait(timeoutSeconds: job.timeoutSeconds)
         guard received.status.count == size else {
             throw CalibrationFailure("ping-pong: rank \(rank) received \(received.status.count) B from rank \(peer), expected \(size)")
         }
