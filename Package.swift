@@ -69,7 +69,7 @@ let package = Package(
             "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "MeshCalibrationTests", dependencies: ["MeshCalibration", "MeshCore"]),
-        .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor"]),
+        .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor", "MeshMPI"]),
         .testTarget(name: "MeshModelTests", dependencies: [
             "MeshModel", "MeshCore", "MeshTensor", "MeshIO",
             .product(name: "Numerics", package: "swift-numerics"),
