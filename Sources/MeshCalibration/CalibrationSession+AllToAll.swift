@@ -12,8 +12,9 @@ extension CalibrationSession {
     ///
     /// The timed call stays the blocking `MPI_Alltoallv`, as `osu_alltoallv` times it: a timed
     /// wait around it would change what is measured. Every call is preceded by a barrier bounded
-    /// by the step timeout, so a rank that stopped between calls is caught there; one that stops
-    /// inside a call of a few milliseconds is the one wait left to mpirun's or the caller's timeout.
+    /// by the step timeout, so a rank that stopped between calls is caught there, and runs under
+    /// the job's watchdog (``MeshRuntime/JobContext/blocking(_:_:)``), armed outside the timed
+    /// window, which ends the job when a call outlasts the step timeout.
     ///
     /// - Returns: One point per size of ``CalibrationPlan/allToAllSizes(maxBytes:)``, on every rank.
     func measureAllToAll() throws -> [AllToAllPoint] {
@@ -36,10 +37,12 @@ extension CalibrationSession {
                     try barrier()
                     var seconds = 0.0
                     for iteration in 0..<(warmup + timed) {
-                        let start = monotonicSeconds()
-                        try world.alltoallv(sending: send, sendCounts: counts, sendDisplacements: offsets,
-                                            receivingInto: receive, recvCounts: counts, recvDisplacements: offsets)
-                        let end = monotonicSeconds()
+                        let (start, end) = try job.blocking("the all-to-all measurement (MPI_Alltoallv of \(size) B per peer)") {
+                            let start = monotonicSeconds()
+                            try world.alltoallv(sending: send, sendCounts: counts, sendDisplacements: offsets,
+                                                receivingInto: receive, recvCounts: counts, recvDisplacements: offsets)
+                            return (start, monotonicSeconds())
+                        }
                         if iteration >= warmup { seconds += end - start }
                         try barrier()
                     }

@@ -1,4 +1,6 @@
+import Foundation
 import MeshMPI
+import Synchronization
 import Testing
 @testable import MeshRuntime
 
@@ -53,5 +55,22 @@ struct JobContextTests {
             return timeout.peer == 0 && timeout.rank == 0
                 && "\(timeout)".hasPrefix("rank 0: timed out after 0.05 s waiting for rank 0 in waiting for a message nobody sends (MPI_Irecv")
         }
+    }
+}
+
+/// The watchdog of blocking calls fires once for a call that outlasts its deadline, never for one
+/// that returns in time.
+@Suite struct BlockingWatchdogTests {
+    final class Fired: Sendable {
+        let names = Mutex<[String]>([])
+    }
+
+    @Test func firesOnlyPastTheDeadline() throws {
+        let fired = Fired()
+        let watchdog = BlockingWatchdog { what in fired.names.withLock { $0.append(what) } }
+        watchdog.guarding("quick", timeoutSeconds: 5) { Thread.sleep(forTimeInterval: 0.05) }
+        watchdog.guarding("stuck", timeoutSeconds: 0.05) { Thread.sleep(forTimeInterval: 0.3) }
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(fired.names.withLock { $0 } == ["stuck"])
     }
 }

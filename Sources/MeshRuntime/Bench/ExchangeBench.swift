@@ -72,9 +72,9 @@ final class ExchangeBench {
 /// The baseline's calls stay blocking on purpose: they are what the runtime's non-blocking,
 /// deadline-bounded exchange is compared against, and a timed wait around them would change what
 /// is measured. Each step starts with a barrier bounded by the step timeout, so that a rank that
-/// stopped before the step (in the runtime's exchange, or between steps) is caught there. A rank
-/// that stops inside these few milliseconds of blocking calls is the one wait left unbounded:
-/// the others wait for it in `MPI_Alltoallv` until mpirun's or the caller's timeout.
+/// stopped before the step (in the runtime's exchange, or between steps) is caught there, and
+/// runs under the job's watchdog (``JobContext/blocking(_:_:)``), armed outside the timed window,
+/// which ends the job when the step's calls outlast the step timeout.
 final class RawExchange {
     let job: JobContext
     let world: Communicator
@@ -113,18 +113,20 @@ final class RawExchange {
     /// One step: every layer's dispatch and combine. Returns its seconds on this rank.
     func step() throws -> Double {
         try job.barrier("the barrier before a raw MPI_Alltoallv step")
-        let start = monotonicSeconds()
-        for layer in layers {
-            for p in layer {
-                try sendBuffer.withUnsafeBytes { send in
-                    try recvBuffer.withUnsafeMutableBytes { recv in
-                        try world.alltoallv(sending: send, sendCounts: p.send, sendDisplacements: p.sendOffsets,
-                                            receivingInto: recv, recvCounts: p.recv, recvDisplacements: p.recvOffsets)
+        return try job.blocking("a raw MPI_Alltoallv step of the exchange bench") {
+            let start = monotonicSeconds()
+            for layer in layers {
+                for p in layer {
+                    try sendBuffer.withUnsafeBytes { send in
+                        try recvBuffer.withUnsafeMutableBytes { recv in
+                            try world.alltoallv(sending: send, sendCounts: p.send, sendDisplacements: p.sendOffsets,
+                                                receivingInto: recv, recvCounts: p.recv, recvDisplacements: p.recvOffsets)
+                        }
                     }
                 }
             }
+            return monotonicSeconds() - start
         }
-        return monotonicSeconds() - start
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MeshMPI
 
@@ -25,6 +26,14 @@ public final class JobContext {
     public private(set) var phase = "start"
     /// A stall or kill to act out at the first agreement (for tests), consumed by it.
     private var fault: Fault?
+    /// The deadline of blocking calls, made on first use.
+    private lazy var watchdog: BlockingWatchdog = {
+        let logger = logger, rank = rank, timeoutSeconds = timeoutSeconds
+        return BlockingWatchdog { what in
+            logger.error("rank \(rank): timed out after \(timeoutSeconds) s in \(what); ending the job")
+            _exit(1)
+        }
+    }()
 
     init(world: Communicator, command: String, timeoutSeconds: Double, fault: Fault?, processorName: String) {
         self.world = world
@@ -82,6 +91,14 @@ public final class JobContext {
             if let peer = error.peer { (timeout.peer, timeout.suspects) = (peer, []) }
             throw timeout
         }
+    }
+
+    /// Runs a blocking MPI call of `phase` that must stay blocking (a measured baseline) under
+    /// the step timeout: past it, this rank says so in one line and exits with status 1, upon
+    /// which mpirun ends the job (see ``BlockingWatchdog``). Arm it around the call, outside the
+    /// measured window.
+    public func blocking<Result>(_ phase: String, _ body: () throws -> Result) rethrows -> Result {
+        try watchdog.guarding(phase, timeoutSeconds: timeoutSeconds, body)
     }
 
     /// `values` combined over every rank, within the step timeout.
