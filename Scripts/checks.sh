@@ -118,8 +118,7 @@ expect_failure "a bad record is reported with rank, layer and field" 2 "rank 2: 
 expect_failure "a killed worker ends the job" nonzero "rank 2" \
     em_mpirun -np 4 "$BIN" run --config Cluster/tests/uneven.yaml --inject-fault kill:2
 # calibrate, bench and mpi-check: a stalled rank ends the job within the step timeout (far below
-# the 90 s outer timeout), named by its peers with the phase they waited in. bench gets 10 s: its
-# ranks load the default config's weights first, several seconds apart on a busy machine.
+# the 90 s outer timeout), named by its peers with the phase they waited in.
 stalled() { # stalled COMMAND TIMEOUT PHASE [flags...]: status non-zero (not the outer timeout's) within 3 × TIMEOUT + 20 s, and the line
     local command="$1" timeout="$2" phase="$3"; shift 3
     check "$command: a stalled rank is named with the phase within the step timeout" bash -c "
@@ -131,7 +130,7 @@ stalled() { # stalled COMMAND TIMEOUT PHASE [flags...]: status non-zero (not the
 }
 stalled mpi-check 3 "the mpi-check stage allreduce"
 stalled calibrate 3 "the ping-pong" --out "$WORK/stalled.yaml" --iterations 1 --max-bytes 1KiB
-stalled bench 10 "the start of the exchange bench" --iterations 1 --warmup 0 --decode-steps 1
+stalled bench 3 "the start of the exchange bench" --iterations 1 --warmup 0 --decode-steps 1
 check "calibrate left no profile behind after the stall" test ! -e "$WORK/stalled.yaml"
 for command in mpi-check bench "calibrate --out $WORK/never.yaml"; do
     for value in inf 0 -1 1e20 nan; do

@@ -27,7 +27,7 @@ final class ExchangeBench {
     func run() throws -> String {
         let model = config.model
         let metrics = setup.metrics
-        let raw = RawExchange(bench: self)
+        let raw = try RawExchange(bench: self)
         var runtimeSeconds: [Double] = [], rawSeconds: [Double] = []
         switch setup.part {
         case .coordinator(let coordinator):
@@ -82,7 +82,8 @@ final class RawExchange {
     var sendBuffer: [UInt8]
     var recvBuffer: [UInt8]
 
-    init(bench: ExchangeBench) {
+    /// - Throws: `MPIRuntimeError` when a step's bytes to one rank exceed MPI's C `int` counts.
+    init(bench: ExchangeBench) throws {
         let config = bench.config, context = bench.context, cluster = config.cluster
         job = bench.job
         world = bench.job.world
@@ -100,11 +101,12 @@ final class RawExchange {
             }
         }
         let me = context.rank
-        func plan(_ matrix: [[Int]]) -> (send: [Int32], sendOffsets: [Int32], recv: [Int32], recvOffsets: [Int32]) {
+        func plan(_ matrix: [[Int]]) throws -> (send: [Int32], sendOffsets: [Int32], recv: [Int32], recvOffsets: [Int32]) {
             let send = matrix[me], recv = matrix.map { $0[me] }
-            return (send.map(Int32.init), Channel.offsets(send).map(Int32.init), recv.map(Int32.init), Channel.offsets(recv).map(Int32.init))
+            let (send32, recv32) = (send.map(Int32.init), recv.map(Int32.init))
+            return (send32, try Communicator.packedDisplacements(for: send32), recv32, try Communicator.packedDisplacements(for: recv32))
         }
-        layers = (0..<moeLayers).map { [plan(dispatch[$0]), plan(combine[$0])] }
+        layers = try (0..<moeLayers).map { [try plan(dispatch[$0]), try plan(combine[$0])] }
         let capacity = layers.flatMap { $0 }.flatMap { [$0.send, $0.recv] }.map { Int($0.reduce(0, +)) }.max() ?? 0
         sendBuffer = [UInt8](repeating: 1, count: max(capacity, 1))
         recvBuffer = [UInt8](repeating: 0, count: max(capacity, 1))

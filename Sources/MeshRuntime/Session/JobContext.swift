@@ -28,9 +28,9 @@ public final class JobContext {
     private var fault: Fault?
     /// The deadline of blocking calls, made on first use.
     private lazy var watchdog: BlockingWatchdog = {
-        let logger = logger, rank = rank, timeoutSeconds = timeoutSeconds
+        let logger = logger, timeoutSeconds = timeoutSeconds
         return BlockingWatchdog { what in
-            logger.error("rank \(rank): timed out after \(timeoutSeconds) s in \(what); ending the job")
+            logger.error("timed out after \(timeoutSeconds) s in \(what); ending the job")
             _exit(1)
         }
     }()
@@ -72,9 +72,10 @@ public final class JobContext {
 
     /// Sends `values[r]` to every other rank `r` point to point and returns what each sent here.
     ///
+    /// - Parameter timeoutSeconds: The deadline; the step timeout when nil.
     /// - Throws: ``PeerTimeout`` naming the first peer whose value did not arrive in time.
-    func exchange(_ values: [Int32], phase: String) throws -> [Int32] {
-        try CountsExchange(communicator: world).exchange(values, timeoutSeconds: timeoutSeconds, phase: phase)
+    func exchange(_ values: [Int32], phase: String, timeoutSeconds: Double? = nil) throws -> [Int32] {
+        try CountsExchange(communicator: world).exchange(values, timeoutSeconds: timeoutSeconds ?? self.timeoutSeconds, phase: phase)
     }
 
     /// Runs waits of `phase` with the step timeout as their deadline.
