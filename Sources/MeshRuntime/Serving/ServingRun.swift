@@ -103,19 +103,13 @@ final class ServingSession: RankSession {
 
     /// Gathers every request's record on rank 0, which writes the summary, the CSV and the table.
     func end() throws -> Int32 {
-        // Per coordinator: steps, tokens, then its records; workers send nothing.
-        let mine = scheduler.map { [Double($0.steps), Double($0.batchTokens)] + $0.records.flatMap(\.flattened) } ?? []
-        guard let gathered = try job.gather(doubles: mine, phase: "gathering the requests' records"), job.rank == 0 else { return 0 }
-        var records: [RequestRecord] = [], steps = 0, batchTokens = 0
-        for values in gathered where !values.isEmpty {
-            // Lockstep: every coordinator counted the same steps.
-            steps = max(steps, Int(values[0]))
-            batchTokens += Int(values[1])
-            let flat = values.dropFirst(2)
-            for r in stride(from: flat.startIndex, to: flat.endIndex, by: RequestRecord.flatCount) {
-                records.append(RequestRecord(flat: flat[r..<(r + RequestRecord.flatCount)]))
-            }
-        }
+        // Per coordinator: steps, tokens and its records; workers send none.
+        let mine = scheduler.map { ServingRankResult(steps: $0.steps, batchTokens: $0.batchTokens, records: $0.records) }
+        guard let gathered = try job.gather(mine, phase: "gathering the requests' records"), job.rank == 0 else { return 0 }
+        let results = gathered.compactMap { $0 }
+        // Lockstep: every coordinator counted the same steps.
+        let steps = results.map(\.steps).max() ?? 0, batchTokens = results.reduce(0) { $0 + $1.batchTokens }
+        var records = results.flatMap(\.records)
         records.sort { $0.id < $1.id }
         let summary = ServingSummary(records: records, requests: request.workload.requests.count,
                                      offeredRequestsPerSecond: request.workload.offeredRequestsPerSecond, steps: steps,
