@@ -4,7 +4,7 @@ import MeshRuntime
 extension CalibrationSession {
     /// Point-to-point latency between ranks 0 and 1, as `osu_latency` measures it: rank 0 sends,
     /// rank 1 sends the message back, and half the mean round trip is the one-way latency. Warm-up
-    /// round trips are discarded. The other ranks wait in a barrier meanwhile.
+    /// round trips are discarded. The other ranks wait in a barrier meanwhile (see ``aloneTimeoutSeconds``).
     ///
     /// Messages go through `isend`/`irecv` with a timed wait, which polls MPI and yields the core
     /// between polls, as the runtime's own waits do.
@@ -38,7 +38,8 @@ extension CalibrationSession {
                 }
             }
         }
-        try barrier()
+        // Ranks 0 and 1 work meanwhile, as long as --iterations makes them: as for rank 0 alone.
+        try job.barrier("waiting for ranks 0 and 1 in the ping-pong", timeoutSeconds: max(job.timeoutSeconds, Self.aloneTimeoutSeconds))
         return rank == 0 ? points : []
     }
 

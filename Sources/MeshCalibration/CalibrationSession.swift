@@ -36,12 +36,17 @@ final class CalibrationSession {
         try job.allreduce(value, op: op, phase: job.phase)
     }
 
+    /// The longest wait for rank 0's solo measurements, in seconds, unless the step timeout is
+    /// longer: that wait is rank 0 working (the model's prefill takes tens of seconds in a debug
+    /// build), not a rank gone missing.
+    static let aloneTimeoutSeconds = 600.0
+
     /// Runs `body` on rank 0 only while the other ranks wait in a barrier, which sleeps once the
     /// wait passes 20 ms (see MeshMPI's `PollBackoff`), leaving rank 0 the machine.
     func alone<Result>(_ body: () throws -> Result) throws -> Result? {
         var result: Result?
         if rank == 0 { result = try body() }
-        try barrier()
+        try job.barrier("waiting for rank 0 alone in \(job.phase)", timeoutSeconds: max(job.timeoutSeconds, Self.aloneTimeoutSeconds))
         return result
     }
 

@@ -63,7 +63,7 @@ final class BenchSession: RankSession {
         if job.rank == 0 { lines.append(try ComputeBench(request: request).run()) }
         // Rank 0 times the experts alone meanwhile, which takes long in a debug build: the others
         // wait for it at least 600 s, more if the step timeout is longer.
-        try job.bounded("waiting for rank 0's expert bench") { try $0.ibarrier().wait(timeoutSeconds: max($1, 600)) }
+        try job.barrier("waiting for rank 0's expert bench", timeoutSeconds: max(job.timeoutSeconds, 600))
         for mode in [RunMode.prefill, .decode] {
             var run = RunRequest(config: config, configPath: request.configPath)
             run.mode = mode

@@ -80,15 +80,22 @@ public final class JobContext {
 
     /// Runs waits of `phase` with the step timeout as their deadline.
     ///
-    /// - Parameter body: Given the world and the timeout in seconds; uses the bounded forms
-    ///   (`allreduce(_:op:timeoutSeconds:)`, `ibarrier().wait(timeoutSeconds:)`, `irecv(…).wait(timeoutSeconds:)`, …).
+    /// - Parameters:
+    ///   - timeoutSeconds: The deadline, when it is not the step timeout (a wait for one rank's
+    ///     long solo work).
+    ///   - body: Given the world and the timeout in seconds; uses the bounded forms
+    ///     (`allreduce(_:op:timeoutSeconds:)`, `ibarrier().wait(timeoutSeconds:)`,
+    ///     `irecv(…).wait(timeoutSeconds:)`, …).
     /// - Throws: ``PeerTimeout`` naming the phase, the operation and the peer (for a message) or
     ///   the suspects (every other rank, for a collective) when a deadline passes.
-    public func bounded<Result>(_ phase: String, _ body: (Communicator, Double) throws -> Result) throws -> Result {
+    public func bounded<Result>(_ phase: String, timeoutSeconds: Double? = nil,
+                                _ body: (Communicator, Double) throws -> Result) throws -> Result {
+        let limit = timeoutSeconds ?? self.timeoutSeconds
         do {
-            return try body(world, timeoutSeconds)
+            return try body(world, limit)
         } catch let error as MPITimeoutError {
             var timeout = timeout(in: "\(phase) (\(error.operation))", suspects: (0..<ranks).filter { $0 != rank })
+            timeout.timeoutSeconds = limit
             if let peer = error.peer { (timeout.peer, timeout.suspects) = (peer, []) }
             throw timeout
         }
@@ -117,9 +124,9 @@ public final class JobContext {
         try bounded(phase) { try $0.allgather(values, timeoutSeconds: $1) }
     }
 
-    /// A barrier of `phase` within the step timeout (`MPI_Ibarrier`).
-    public func barrier(_ phase: String) throws {
-        try bounded(phase) { try $0.ibarrier().wait(timeoutSeconds: $1) }
+    /// A barrier of `phase` (`MPI_Ibarrier`) within the step timeout, or `timeoutSeconds`.
+    public func barrier(_ phase: String, timeoutSeconds: Double? = nil) throws {
+        try bounded(phase, timeoutSeconds: timeoutSeconds) { try $0.ibarrier().wait(timeoutSeconds: $1) }
     }
 
     /// The timeout of a wait in `phase` in which one of `suspects` must be missing.
