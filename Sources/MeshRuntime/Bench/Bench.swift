@@ -70,6 +70,8 @@ final class BenchSession: RankSession {
             run.steps = mode == .prefill ? max(request.iterations / 2, 3) : request.decodeSteps
             job.enter("the model's \(mode.rawValue) throughput")
             let session = try RunSession(request: run, job: job)
+            // Loading the weights again is setup: it ends seconds apart from rank to rank.
+            try job.barrier("setting up the model's \(mode.rawValue) run", timeoutSeconds: job.setupTimeoutSeconds)
             try session.run()
             if let report = try session.finish() {
                 let tokens = mode == .prefill ? "\(config.workload.sequences) × \(config.workload.tokens) tokens"

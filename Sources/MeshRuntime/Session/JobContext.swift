@@ -18,6 +18,13 @@ public final class JobContext {
     public let command: String
     /// The longest wait for a peer, in seconds.
     public let timeoutSeconds: Double
+    /// The longest wait for the other ranks' setup: the step timeout, at least
+    /// ``minimumSetupTimeoutSeconds``.
+    public var setupTimeoutSeconds: Double { max(timeoutSeconds, Self.minimumSetupTimeoutSeconds) }
+    /// The shortest wait for the other ranks' setup, in seconds: loading weights takes seconds
+    /// and, on a machine whose cores the ranks share, ends seconds apart from rank to rank, so a
+    /// step timeout of a few seconds is too short for it. Setup is not a step.
+    public static let minimumSetupTimeoutSeconds = 30.0
     /// The node this rank runs on, as MPI names it (`MPI_Get_processor_name`: the host name).
     public let processorName: String
     /// This rank's logger: `rank` and `role` metadata, and `phase` as the rank moves on.

@@ -24,15 +24,6 @@ public struct RankJob {
     /// A stall or kill to act out at the session's first ``JobContext/agree(_:)``, for tests.
     public var fault: Fault?
 
-    /// The shortest wait for the other ranks' setup, in seconds: loading weights takes seconds
-    /// and, on a machine whose cores the ranks share, ends seconds apart from rank to rank, so a
-    /// step timeout of a few seconds is too short for it. Setup is not a step.
-    public static let minimumSetupTimeoutSeconds = 30.0
-
-    /// The longest wait for the other ranks' setup: the step timeout, at least
-    /// ``minimumSetupTimeoutSeconds``.
-    public var setupTimeoutSeconds: Double { max(timeoutSeconds, Self.minimumSetupTimeoutSeconds) }
-
     public init(command: String, timeoutSeconds: Double, fault: Fault? = nil) {
         self.command = command
         self.timeoutSeconds = timeoutSeconds
@@ -78,7 +69,7 @@ public struct RankJob {
             // Setup failed on this rank: tell the others to stop. Several ranks often fail alike (a
             // missing weights file): only the lowest failing rank says why, so the job prints one line.
             let others = try? job.exchange(Array(repeating: 1, count: job.ranks), phase: "agreeing that setup failed",
-                                      timeoutSeconds: setupTimeoutSeconds)
+                                      timeoutSeconds: job.setupTimeoutSeconds)
             if (0..<job.rank).contains(where: { (others?[$0] ?? 0) != 0 }) {
                 // mpirun ends the job at the first non-zero exit: give the reporting rank the time to say why.
                 Thread.sleep(forTimeInterval: 1)
@@ -94,7 +85,7 @@ public struct RankJob {
             // Every rank says whether its setup worked (point to point, so that a rank that never
             // gets here is named when the wait runs out).
             let failures = try job.exchange(Array(repeating: 0, count: job.ranks), phase: "agreeing that setup worked",
-                                            timeoutSeconds: setupTimeoutSeconds)
+                                            timeoutSeconds: job.setupTimeoutSeconds)
             if failures.contains(where: { $0 != 0 }) {
                 Thread.sleep(forTimeInterval: 1)
                 try? environment.finalize()
