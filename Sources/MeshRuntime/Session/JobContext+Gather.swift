@@ -26,6 +26,7 @@ extension JobContext {
         } catch is MPITimeoutError {
             throw timeout(in: "\(phase) (MPI_Ialltoallv to rank 0)", suspects: rank == 0 ? Array(1..<ranks) : [0])
         }
+        logger.debug("\(phase): sent \(bytes.count) B to rank 0")
         guard rank == 0 else { return nil }
         return exchanged.received.withUnsafeBufferPointer { all in
             (0..<ranks).map { Array(all[Int(recvOffsets[$0])..<Int(recvOffsets[$0] + recvCounts[$0])]) }

@@ -49,6 +49,7 @@ struct RankSetup {
             weightBytes = weights.residentBytes
             part = .worker(Worker(context: context, index: w, weights: weights, metrics: metrics))
         }
+        job.logger.debug("set up: \(weightBytes) B of weights")
     }
 
     /// The maximum error and magnitude of this rank's wire-format round trips: dispatch on a
