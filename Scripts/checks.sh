@@ -132,6 +132,20 @@ stalled mpi-check 3 "the mpi-check stage allreduce"
 stalled calibrate 3 "the ping-pong" --out "$WORK/stalled.yaml" --iterations 1 --max-bytes 1KiB
 stalled bench 3 "the start of the exchange bench" --iterations 1 --warmup 0 --decode-steps 1
 check "calibrate left no profile behind after the stall" test ! -e "$WORK/stalled.yaml"
+# The same with a real SIGSTOP of rank 2 (found among this mpirun's own children by its
+# OMPI_COMM_WORLD_RANK) 3 s into a calibration that lasts longer: whichever phase it hits, a
+# bounded wait (or the watchdog of the blocking all-to-all) ends the job within the timeout.
+check "calibrate: a rank stopped with SIGSTOP ends the job within the step timeout" bash -c "
+    start=\$(date +%s); status=0
+    EM_MPI_TIMEOUT=90 em_mpirun -np 4 '$BIN' calibrate --out '$WORK/sigstop.yaml' --iterations 300 --max-bytes 1MiB --step-timeout 3 \
+        >/dev/null 2>'$WORK/sigstop.txt' & job=\$!
+    sleep 3
+    for p in \$(pgrep -P \$job) \$(for c in \$(pgrep -P \$job); do pgrep -P \$c; done) \$(for c in \$(pgrep -P \$job); do for g in \$(pgrep -P \$c); do pgrep -P \$g; done; done); do
+        tr '\\0' '\\n' </proc/\$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=2 && kill -STOP \$p && echo stopped \$p
+    done
+    wait \$job || status=\$?
+    elapsed=\$(( \$(date +%s) - start )); echo \"status \$status after \$elapsed s\"; grep -m 2 'timed out' '$WORK/sigstop.txt'
+    [ \$status -ne 0 ] && [ \$status -lt 124 ] && [ \$elapsed -lt 40 ] && grep -q 'timed out after 3.0 s' '$WORK/sigstop.txt'"
 for command in mpi-check bench "calibrate --out $WORK/never.yaml"; do
     for value in inf 0 -1 1e20 nan; do
         expect_bad_input "${command%% *} refuses --step-timeout $value" "step-timeout" "$BIN" $command "--step-timeout=$value"
