@@ -44,6 +44,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // `calibrate`: measures this machine under mpirun and writes a hardware profile of it.
+        .target(name: "MeshCalibration", dependencies: [
+            "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The load-test driver: sweeps launched through mpirun, points.csv, plots and the report.
         .target(name: "MeshLoadTest", dependencies: [
             "MeshCore", "MeshIO", "MeshPlanning",
@@ -51,7 +56,7 @@ let package = Package(
         ]),
         .executableTarget(name: "expertmesh", dependencies: [
             "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime", "MeshLoadTest",
-            "MeshPlanning",
+            "MeshPlanning", "MeshCalibration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -68,7 +73,8 @@ let package = Package(
         .testTarget(name: "MeshPlanningTests", dependencies: [
             "MeshPlanning", "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor"]),
+        .testTarget(name: "MeshCalibrationTests", dependencies: ["MeshCalibration", "MeshCore"]),
+        .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshRuntime", "MeshModel", "MeshCore", "MeshTensor", "MeshMPI"]),
         .testTarget(name: "MeshModelTests", dependencies: [
             "MeshModel", "MeshCore", "MeshTensor", "MeshIO",
             .product(name: "Numerics", package: "swift-numerics"),

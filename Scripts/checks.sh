@@ -117,6 +117,40 @@ expect_failure "a bad record is reported with rank, layer and field" 2 "rank 2: 
     em_mpirun -np 4 "$BIN" run --config Cluster/tests/uneven.yaml --inject-fault corrupt:2
 expect_failure "a killed worker ends the job" nonzero "rank 2" \
     em_mpirun -np 4 "$BIN" run --config Cluster/tests/uneven.yaml --inject-fault kill:2
+# calibrate, bench and mpi-check: a stalled rank ends the job within the step timeout (far below
+# the 90 s outer timeout), named by its peers with the phase they waited in.
+stalled() { # stalled COMMAND TIMEOUT PHASE [flags...]: status non-zero (not the outer timeout's) within 3 × TIMEOUT + 20 s, and the line
+    local command="$1" timeout="$2" phase="$3"; shift 3
+    check "$command: a stalled rank is named with the phase within the step timeout" bash -c "
+        start=\$(date +%s); status=0
+        EM_MPI_TIMEOUT=90 em_mpirun -np 4 '$BIN' $command $* --step-timeout $timeout --inject-fault stall:2 >/dev/null 2>'$WORK/stall.txt' || status=\$?
+        elapsed=\$(( \$(date +%s) - start )); echo \"status \$status after \$elapsed s\"; head -n 3 '$WORK/stall.txt'
+        [ \$status -ne 0 ] && [ \$status -lt 124 ] && [ \$elapsed -lt \$(( 3 * $timeout + 20 )) ] &&
+        grep -q 'rank [013]: timed out after $timeout.0 s waiting for rank 2 in $phase' '$WORK/stall.txt'"
+}
+stalled mpi-check 3 "the mpi-check stage allreduce"
+stalled calibrate 3 "the ping-pong" --out "$WORK/stalled.yaml" --iterations 1 --max-bytes 1KiB
+stalled bench 3 "the start of the exchange bench" --iterations 1 --warmup 0 --decode-steps 1
+check "calibrate left no profile behind after the stall" test ! -e "$WORK/stalled.yaml"
+# The same with a real SIGSTOP of rank 2 (found among this mpirun's own children by its
+# OMPI_COMM_WORLD_RANK) 3 s into a calibration that lasts longer: whichever phase it hits, a
+# bounded wait (or the watchdog of the blocking all-to-all) ends the job within the timeout.
+check "calibrate: a rank stopped with SIGSTOP ends the job within the step timeout" bash -c "
+    start=\$(date +%s); status=0
+    EM_MPI_TIMEOUT=90 em_mpirun -np 4 '$BIN' calibrate --out '$WORK/sigstop.yaml' --iterations 300 --max-bytes 1MiB --step-timeout 3 \
+        >/dev/null 2>'$WORK/sigstop.txt' & job=\$!
+    sleep 3
+    for p in \$(pgrep -P \$job) \$(for c in \$(pgrep -P \$job); do pgrep -P \$c; done) \$(for c in \$(pgrep -P \$job); do for g in \$(pgrep -P \$c); do pgrep -P \$g; done; done); do
+        tr '\\0' '\\n' </proc/\$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=2 && kill -STOP \$p && echo stopped \$p
+    done
+    wait \$job || status=\$?
+    elapsed=\$(( \$(date +%s) - start )); echo \"status \$status after \$elapsed s\"; grep -m 2 'timed out' '$WORK/sigstop.txt'
+    [ \$status -ne 0 ] && [ \$status -lt 124 ] && [ \$elapsed -lt 40 ] && grep -q 'timed out after 3.0 s' '$WORK/sigstop.txt'"
+for command in mpi-check bench "calibrate --out $WORK/never.yaml"; do
+    for value in inf 0 -1 1e20 nan; do
+        expect_bad_input "${command%% *} refuses --step-timeout $value" "step-timeout" "$BIN" $command "--step-timeout=$value"
+    done
+done
 # (zombies that mpirun has not reaped yet do not count: they hold no resources)
 check "no expertmesh process is left behind" bash -c "sleep 1; ! ps -C expertmesh -o stat= | grep -qv '^Z'"
 

@@ -1,18 +1,8 @@
 import MeshCore
 import MeshMPI
 
-/// What every command that runs under mpirun does first.
+/// The check every command whose config fixes the rank count makes first.
 enum MPIJob {
-    /// Initialises MPI (funneled); reports and returns nil when it cannot.
-    static func start() -> MPIEnvironment? {
-        do {
-            return try MPIEnvironment(threadLevel: .funneled)
-        } catch {
-            DistributedRun.report("expertmesh: error: cannot start MPI: \(error)")
-            return nil
-        }
-    }
-
     /// The message for a job whose size is not the config's, with the command that launches it
     /// right; nil when the sizes agree.
     static func rankCountProblem(worldSize: Int, config: ExpertMeshConfig, configPath: String, command: String) -> String? {

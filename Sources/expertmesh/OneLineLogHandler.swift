@@ -1,9 +1,11 @@
 import Foundation
 import Logging
+import MeshRuntime
 
-/// Prints each log message of level error and above as one line on standard error, as written:
-/// the library's messages already say `expertmesh: error: …`. Lower levels are dropped unless
-/// `EXPERTMESH_LOG` names a level (`debug`, `info`, …).
+/// Prints each log message as one line on standard error, its prefix made from the logger's
+/// metadata (``MeshRuntime/LogLine/format(level:message:metadata:)``): the library writes what
+/// happened, never who it is. Levels below error are dropped unless `EXPERTMESH_LOG` names one
+/// (`debug`, `info`, …).
 struct OneLineLogHandler: LogHandler {
     var logLevel: Logger.Level = {
         ProcessInfo.processInfo.environment["EXPERTMESH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
@@ -16,6 +18,7 @@ struct OneLineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        FileHandle.standardError.write(Data("\(event.message)\n".utf8))
+        let line = LogLine.format(level: event.level, message: "\(event.message)", metadata: metadata.merging(event.metadata ?? [:]) { $1 })
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

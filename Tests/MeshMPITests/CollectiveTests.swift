@@ -91,6 +91,18 @@ extension WorldOfOne {
             #expect(isClose(sum, 0.25))
         }
 
+        @Test("the non-blocking reductions and gathers give what the blocking ones give, within their deadline")
+        func boundedCollectives() throws {
+            let world = try WorldOfOne.world()
+            #expect(try world.iallreduce([Int64(3), -4], op: .max).wait(timeoutSeconds: 5) == [3, -4])
+            #expect(try world.allreduce([Float(1.5), -2], op: .sum, timeoutSeconds: 5) == [1.5, -2])
+            #expect(try world.allreduce(Int32(7), op: .min, timeoutSeconds: 5) == 7)
+            #expect(try world.allgather([Int32(3), 4], timeoutSeconds: 5) == [3, 4])
+            #expect(try world.alltoall([Int32(9)], timeoutSeconds: 5) == [9])
+            #expect(try world.allgather([Double](), timeoutSeconds: 5).isEmpty)
+            #expect(throws: MPIRuntimeError.self) { _ = try world.iallreduce([Int32(1)], op: .sum).wait(timeoutSeconds: .infinity) }
+        }
+
         @Test("allgather and alltoall of counts in a world of one")
         func allgatherAndAlltoall() throws {
             let world = try WorldOfOne.world()

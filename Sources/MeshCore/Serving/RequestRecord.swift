@@ -1,7 +1,7 @@
 import Foundation
 
 /// What happened to one served request, in seconds after the run's common start.
-public struct RequestRecord: Sendable, Equatable {
+public struct RequestRecord: Sendable, Equatable, Codable {
     public var id: Int
     /// The coordinator that served it.
     public var coordinator: Int
@@ -32,22 +32,6 @@ public struct RequestRecord: Sendable, Equatable {
     }
     /// Arrival to the last output token.
     public var endToEndSeconds: Double { finishSeconds - arrivalSeconds }
-
-    /// The values that carry it between ranks (``init(flat:)`` reads them back).
-    public var flattened: [Double] {
-        [Double(id), Double(coordinator), arrivalSeconds, firstTokenSeconds, finishSeconds, Double(promptTokens),
-         Double(outputTokens)]
-    }
-
-    /// Values per record in ``flattened``.
-    public static let flatCount = 7
-
-    public init(flat: ArraySlice<Double>) {
-        precondition(flat.count == Self.flatCount)
-        let v = Array(flat)
-        self.init(id: Int(v[0]), coordinator: Int(v[1]), arrivalSeconds: v[2], firstTokenSeconds: v[3], finishSeconds: v[4],
-                  promptTokens: Int(v[5]), outputTokens: Int(v[6]))
-    }
 
     /// The header of ``csvLine``.
     public static let csvHeader = "id,coordinator,arrival_seconds,first_token_seconds,finish_seconds,prompt_tokens,output_tokens,ttft_seconds,tpot_seconds"

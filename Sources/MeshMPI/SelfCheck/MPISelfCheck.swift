@@ -1,43 +1,63 @@
 /// A check of every MeshMPI operation across all ranks, run under `mpirun` by the test script.
 ///
-/// Exercises `allreduce` (four element types, sum, max and min, in place), `allgather`, `alltoall`
-/// of counts, `alltoallv` (typed with gaps, packed `Int32`, raw bytes) with rank-dependent counts
-/// that include zeros, `ialltoallv`, `split`, an `isend`/`irecv` ring and `ibarrier`, and checks
-/// every value received against the value the sender must have sent.
+/// Exercises `iallreduce` (four element types, sum, max and min), `iallgather`, `ialltoall` of
+/// counts, `ialltoallv` (packed `Int32`, `Float` into regions with gaps, packed bytes) with
+/// rank-dependent counts that include zeros, `split`, an `isend`/`irecv` ring and `ibarrier`, and
+/// checks every value received against the value the sender must have sent. (The blocking forms
+/// are covered in a world of one by MeshMPITests.)
 ///
-/// Mismatches do not stop a rank halfway, which would leave the others blocked in the next
+/// Every wait has a deadline, so that a rank that stops ends the check instead of hanging it:
+/// collectives are the non-blocking forms waited on with `timeoutSeconds`. `MPI_Comm_split` has
+/// no non-blocking form; the stage hook before it (see ``run(on:timeoutSeconds:beforeStage:)``)
+/// is where a missing rank is caught.
+///
+/// Mismatches do not stop a rank halfway, which would leave the others waiting in the next
 /// collective: each rank records what it saw, then all ranks add up their counts and throw
 /// together.
 public enum MPISelfCheck {
-    /// The longest any non-blocking wait of the check may take, in seconds.
-    static let waitTimeoutSeconds = 30.0
+    /// The longest any wait of the check takes by default, in seconds.
+    public static let defaultTimeoutSeconds = 30.0
+
+    /// The check's stages, in the order they run; each is one call of the stage hook.
+    public static let stages = ["allreduce", "allgather", "alltoall counts", "alltoallv Int32", "alltoallv Float with gaps",
+                                "alltoallv bytes", "ialltoallv Int64", "split", "ring", "barrier", "outcome"]
 
     /// Runs the check collectively; every rank of `world` must call it.
     ///
-    /// - Parameter world: The communicator to check, normally `MPIEnvironment.world`.
+    /// - Parameters:
+    ///   - world: The communicator to check, normally `MPIEnvironment.world`.
+    ///   - timeoutSeconds: The longest wait for any operation, in seconds.
+    ///   - beforeStage: Called on every rank before each stage with its name (one of ``stages``):
+    ///     where a caller agrees with every peer point to point, so that a rank that stopped is
+    ///     named, and logs progress.
     /// - Returns: A one-line summary, such as
-    ///   `MPI self-check passed: 4 ranks, 9 operations, 412 values checked in 0.031 s`.
+    ///   `MPI self-check passed: 4 ranks, 10 operations, 412 values checked in 0.031 s`.
     /// - Throws: `MPIRuntimeError` with `.selfCheckMismatch` on every rank when any rank received a
-    ///   wrong value; `MPIError` or `MPITimeoutError` when an operation fails.
-    public static func run(on world: Communicator) throws -> String {
+    ///   wrong value; `MPIError` or `MPITimeoutError` when an operation fails; what `beforeStage` throws.
+    public static func run(on world: Communicator, timeoutSeconds: Double = defaultTimeoutSeconds,
+                           beforeStage: (String) throws -> Void = { _ in }) throws -> String {
         let clock = ContinuousClock()
         let start = clock.now
-        var findings = Findings(rank: world.rank)
+        var findings = Findings(rank: world.rank, timeoutSeconds: timeoutSeconds)
+        var stage = stages.makeIterator()
+        func next() throws { try beforeStage(stage.next()!) }
 
-        try checkAllreduce(world, &findings)
-        try checkAllgather(world, &findings)
-        let counts = try checkAlltoallCounts(world, &findings)
-        try checkAlltoallvInt32(world, counts: counts, &findings)
-        try checkAlltoallvFloatWithGaps(world, counts: counts, &findings)
-        try checkAlltoallvBytes(world, counts: counts, &findings)
-        try checkIalltoallv(world, &findings)
-        try checkSplit(world, &findings)
-        try checkRing(world, &findings)
-        try world.ibarrier().wait(timeoutSeconds: waitTimeoutSeconds)
+        try next(); try checkAllreduce(world, &findings)
+        try next(); try checkAllgather(world, &findings)
+        try next(); let counts = try checkAlltoallCounts(world, &findings)
+        try next(); try checkAlltoallvInt32(world, counts: counts, &findings)
+        try next(); try checkAlltoallvFloatWithGaps(world, counts: counts, &findings)
+        try next(); try checkAlltoallvBytes(world, counts: counts, &findings)
+        try next(); try checkIalltoallv(world, &findings)
+        try next(); try checkSplit(world, &findings)
+        try next(); try checkRing(world, &findings)
+        try next(); try world.ibarrier().wait(timeoutSeconds: timeoutSeconds)
         let operations = 10
 
         // Agree on the outcome before anyone throws, so no rank is left waiting in a collective.
-        let totals = try world.allreduce([Int64(findings.mismatchCount), Int64(findings.checked)], op: .sum)
+        try next()
+        let totals = try world.allreduce([Int64(findings.mismatchCount), Int64(findings.checked)], op: .sum,
+                                         timeoutSeconds: timeoutSeconds)
         let elapsed = (clock.now - start).seconds
         guard totals[0] == 0 else {
             let local = findings.mismatchCount == 0
@@ -50,6 +70,18 @@ public enum MPISelfCheck {
         }
         return "MPI self-check passed: \(world.size) ranks, \(operations) operations, "
             + "\(totals[1]) values checked in \(elapsed.formatted(decimals: 3)) s"
+    }
+
+    /// Exchanges `send` by `ialltoallv`, packed regions on both sides, within the check's deadline.
+    private static func exchange<Element: MPIElement>(
+        _ world: Communicator, _ send: consuming MPIBuffer<Element>, counts: (send: [Int32], recv: [Int32]),
+        into receive: consuming MPIBuffer<Element>, recvDisplacements: [Int32], _ findings: Findings
+    ) throws -> MPIBuffer<Element> {
+        let request = try world.ialltoallv(
+            sending: send, sendCounts: counts.send, sendDisplacements: try Communicator.packedDisplacements(for: counts.send),
+            receivingInto: receive, recvCounts: counts.recv, recvDisplacements: recvDisplacements)
+        let exchanged = try request.wait(timeoutSeconds: findings.timeoutSeconds)
+        return exchanged.received
     }
 
     // MARK: Expected values
@@ -74,29 +106,28 @@ public enum MPISelfCheck {
 
         func check<Element: MPIReducible & BinaryFloatingPoint>(_ type: Element.Type) throws {
             let mine = Element(rank + 1)
-            findings.expectClose(Double(try world.allreduce(mine, op: .sum)), Double(sumOfRanksPlusOne), "allreduce sum \(type)")
-            findings.expectClose(Double(try world.allreduce(mine, op: .max)), Double(n), "allreduce max \(type)")
-            findings.expectClose(Double(try world.allreduce(mine, op: .min)), 1, "allreduce min \(type)")
+            findings.expectClose(Double(try world.allreduce(mine, op: .sum, timeoutSeconds: findings.timeoutSeconds)), Double(sumOfRanksPlusOne), "allreduce sum \(type)")
+            findings.expectClose(Double(try world.allreduce(mine, op: .max, timeoutSeconds: findings.timeoutSeconds)), Double(n), "allreduce max \(type)")
+            findings.expectClose(Double(try world.allreduce(mine, op: .min, timeoutSeconds: findings.timeoutSeconds)), 1, "allreduce min \(type)")
         }
         func check<Element: MPIReducible & FixedWidthInteger>(_ type: Element.Type) throws {
             let mine = Element(rank + 1)
-            findings.expect(try world.allreduce(mine, op: .sum), Element(sumOfRanksPlusOne), "allreduce sum \(type)")
-            findings.expect(try world.allreduce(mine, op: .max), Element(n), "allreduce max \(type)")
-            findings.expect(try world.allreduce(mine, op: .min), 1, "allreduce min \(type)")
+            findings.expect(try world.allreduce(mine, op: .sum, timeoutSeconds: findings.timeoutSeconds), Element(sumOfRanksPlusOne), "allreduce sum \(type)")
+            findings.expect(try world.allreduce(mine, op: .max, timeoutSeconds: findings.timeoutSeconds), Element(n), "allreduce max \(type)")
+            findings.expect(try world.allreduce(mine, op: .min, timeoutSeconds: findings.timeoutSeconds), 1, "allreduce min \(type)")
         }
         try check(Float.self)
         try check(Double.self)
         try check(Int32.self)
         try check(Int64.self)
 
-        var inPlace: [Int64] = [Int64(rank), Int64(2 * rank), 7]
-        try world.allreduce(inPlace: &inPlace, op: .sum)
+        let several = try world.allreduce([Int64(rank), Int64(2 * rank), 7], op: .sum, timeoutSeconds: findings.timeoutSeconds)
         let sumOfRanks = Int64(n * (n - 1) / 2)
-        findings.expect(inPlace, [sumOfRanks, 2 * sumOfRanks, Int64(7 * n)], "allreduce in place")
+        findings.expect(several, [sumOfRanks, 2 * sumOfRanks, Int64(7 * n)], "allreduce of several values")
     }
 
     private static func checkAllgather(_ world: Communicator, _ findings: inout Findings) throws {
-        let gathered = try world.allgather([Int32(world.rank), Int32(world.rank * 10)])
+        let gathered = try world.allgather([Int32(world.rank), Int32(world.rank * 10)], timeoutSeconds: findings.timeoutSeconds)
         let expected = (0..<world.size).flatMap { [Int32($0), Int32($0 * 10)] }
         findings.expect(gathered, expected, "allgather")
     }
@@ -108,7 +139,7 @@ public enum MPISelfCheck {
         _ world: Communicator, _ findings: inout Findings
     ) throws -> (send: [Int32], recv: [Int32]) {
         let send = (0..<world.size).map { count(from: world.rank, to: $0) }
-        let recv = try world.alltoall(send)
+        let recv = try world.alltoall(send, timeoutSeconds: findings.timeoutSeconds)
         let expected = (0..<world.size).map { count(from: $0, to: world.rank) }
         findings.expect(recv, expected, "alltoall counts")
         return (send, expected)
@@ -117,7 +148,6 @@ public enum MPISelfCheck {
     private static func checkAlltoallvInt32(
         _ world: Communicator, counts: (send: [Int32], recv: [Int32]), _ findings: inout Findings
     ) throws {
-        let sendDisplacements = try Communicator.packedDisplacements(for: counts.send)
         let recvDisplacements = try Communicator.packedDisplacements(for: counts.recv)
         var send = [Int32]()
         for peer in 0..<world.size {
@@ -125,9 +155,8 @@ public enum MPISelfCheck {
                 send.append(int32Value(from: world.rank, to: peer, index: index))
             }
         }
-        let received = try world.alltoallv(
-            send, sendCounts: counts.send, sendDisplacements: sendDisplacements,
-            recvCounts: counts.recv, recvDisplacements: recvDisplacements)
+        let received = try exchange(world, MPIBuffer(send), counts: counts, into: MPIBuffer(count: Int(counts.recv.reduce(0, +))),
+                                    recvDisplacements: recvDisplacements, findings)
         for peer in 0..<world.size {
             for index in 0..<Int(counts.recv[peer]) {
                 findings.expect(
@@ -145,7 +174,6 @@ public enum MPISelfCheck {
         func value(from source: Int, to destination: Int, index: Int) -> Float {
             Float(source * 100 + destination * 10 + index) + 0.5
         }
-        let sendDisplacements = try Communicator.packedDisplacements(for: counts.send)
         var recvDisplacements = [Int32]()
         var offset: Int32 = 1
         for peer in 0..<world.size {
@@ -158,14 +186,8 @@ public enum MPISelfCheck {
                 send.append(value(from: world.rank, to: peer, index: index))
             }
         }
-        var received = [Float](repeating: -1, count: Int(offset))
-        try send.withUnsafeBufferPointer { sendBuffer in
-            try received.withUnsafeMutableBufferPointer { receiveBuffer in
-                try world.alltoallv(
-                    sending: sendBuffer, sendCounts: counts.send, sendDisplacements: sendDisplacements,
-                    receivingInto: receiveBuffer, recvCounts: counts.recv, recvDisplacements: recvDisplacements)
-            }
-        }
+        let received = try exchange(world, MPIBuffer(send), counts: counts, into: MPIBuffer(repeating: -1, count: Int(offset)),
+                                    recvDisplacements: recvDisplacements, findings)
         var covered = [Bool](repeating: false, count: received.count)
         for peer in 0..<world.size {
             for index in 0..<Int(counts.recv[peer]) {
@@ -176,12 +198,12 @@ public enum MPISelfCheck {
                     "alltoallv Float from rank \(peer) index \(index)")
             }
         }
-        for position in received.indices where !covered[position] {
+        for position in 0..<received.count where !covered[position] {
             findings.expectClose(Double(received[position]), -1, "alltoallv Float gap at \(position) untouched")
         }
     }
 
-    /// Sends packed 3-byte records through the raw-byte overload, counts in bytes.
+    /// Sends packed 3-byte records as bytes, counts in bytes.
     private static func checkAlltoallvBytes(
         _ world: Communicator, counts: (send: [Int32], recv: [Int32]), _ findings: inout Findings
     ) throws {
@@ -201,14 +223,9 @@ public enum MPISelfCheck {
                 }
             }
         }
-        var receive = MPIBuffer<UInt8>(count: Int(recvCounts.reduce(0, +)))
-        try send.withUnsafeBytes { sendBytes in
-            try receive.withUnsafeMutableBytes { receiveBytes in
-                try world.alltoallv(
-                    sending: sendBytes, sendCounts: sendCounts, sendDisplacements: sendDisplacements,
-                    receivingInto: receiveBytes, recvCounts: recvCounts, recvDisplacements: recvDisplacements)
-            }
-        }
+        let receive = try exchange(world, send, counts: (sendCounts, recvCounts),
+                                   into: MPIBuffer<UInt8>(count: Int(recvCounts.reduce(0, +))),
+                                   recvDisplacements: recvDisplacements, findings)
         for peer in 0..<world.size {
             for offset in 0..<Int(recvCounts[peer]) {
                 findings.expect(
@@ -237,7 +254,7 @@ public enum MPISelfCheck {
             sending: send, sendCounts: sendCounts, sendDisplacements: sendDisplacements,
             receivingInto: MPIBuffer<Int64>(count: Int(recvCounts.reduce(0, +))),
             recvCounts: recvCounts, recvDisplacements: recvDisplacements)
-        let exchange = try request.wait(timeoutSeconds: waitTimeoutSeconds)
+        let exchange = try request.wait(timeoutSeconds: findings.timeoutSeconds)
         for peer in 0..<world.size {
             for index in 0..<Int(recvCounts[peer]) {
                 findings.expect(
@@ -255,7 +272,7 @@ public enum MPISelfCheck {
         let sub = try world.split(color: color, key: world.size - world.rank)
         findings.expect(sub.size, group.count, "split size")
         findings.expect(sub.rank, group.count - 1 - group.firstIndex(of: world.rank)!, "split rank")
-        findings.expect(try sub.allreduce(Int64(world.rank), op: .sum), Int64(group.reduce(0, +)), "split allreduce")
+        findings.expect(try sub.allreduce(Int64(world.rank), op: .sum, timeoutSeconds: findings.timeoutSeconds), Int64(group.reduce(0, +)), "split allreduce")
         try sub.free()
     }
 
@@ -266,8 +283,8 @@ public enum MPISelfCheck {
         let tag = 42
         let receive = try world.irecv(Int64.self, count: 2, from: previous, tag: tag)
         let send = try world.isend([Int64(world.rank), Int64(world.rank * world.rank)], to: next, tag: tag)
-        let received = try receive.wait(timeoutSeconds: waitTimeoutSeconds)
-        try send.wait(timeoutSeconds: waitTimeoutSeconds)
+        let received = try receive.wait(timeoutSeconds: findings.timeoutSeconds)
+        try send.wait(timeoutSeconds: findings.timeoutSeconds)
         findings.expect(received.status.source, previous, "ring source")
         findings.expect(received.elements, [Int64(previous), Int64(previous * previous)], "ring values")
     }
@@ -276,12 +293,17 @@ public enum MPISelfCheck {
 /// What one rank saw during the self-check.
 private struct Findings {
     let rank: Int
+    /// The longest wait of any operation, in seconds.
+    let timeoutSeconds: Double
     var checked = 0
     var mismatchCount = 0
     /// The first few mismatches, for the error message.
     var examples: [String] = []
 
-    init(rank: Int) { self.rank = rank }
+    init(rank: Int, timeoutSeconds: Double) {
+        self.rank = rank
+        self.timeoutSeconds = timeoutSeconds
+    }
 
     mutating func expect<Value: Equatable>(_ actual: Value, _ expected: Value, _ what: @autoclosure () -> String) {
         record(actual == expected, "\(what()): expected \(expected), got \(actual)")

@@ -10,19 +10,17 @@ struct RunReport {
     let ranks: Int
     /// `steps[rank][step]`.
     let steps: [[StepRecord]]
-    /// Per rank: weight bytes, resident bytes, clock at the start barrier, run seconds, and the
-    /// wire-format round trip's max absolute error and max magnitude (dispatch on coordinators,
-    /// combine on workers).
-    let memory: [[Double]]
+    /// Per rank: weights, memory, clock origin, run time, wire error.
+    let results: [RankResult]
     /// Per rank: spans (start, end, phase, layer) flattened.
     let spans: [[Double]]
 
-    init(config: ExpertMeshConfig, request: RunRequest, ranks: Int, memory: [[Double]], records: [[Double]],
+    init(config: ExpertMeshConfig, request: RunRequest, ranks: Int, results: [RankResult], records: [[Double]],
          spans: [[Double]], recordSize: Int) {
         self.config = config
         self.request = request
         self.ranks = ranks
-        self.memory = memory
+        self.results = results
         self.spans = spans
         let m = config.model
         steps = records.map { flat in
@@ -66,9 +64,7 @@ struct RunReport {
     }
 
     static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        MeshRuntime.median(of: values)
     }
 
     /// The steps that count for throughput: decode steps in decode mode, every step in prefill.
@@ -155,8 +151,8 @@ struct RunReport {
                 role = "worker \(w)"
                 busy = Self.median(measured.map { s in (0..<m.layers).reduce(0) { $0 + time(rank, s, layer: $1, .experts) } })
             }
-            lines.append(String(format: "%4d  %-14@ %10.2f  %12.2f  %8.2f", rank, role as NSString, memory[rank][0] / 1e6,
-                                memory[rank][1] / 1e6, busy * 1000))
+            lines.append(String(format: "%4d  %-14@ %10.2f  %12.2f  %8.2f", rank, role as NSString, Double(results[rank].weightBytes) / 1e6,
+                                Double(results[rank].residentBytes) / 1e6, busy * 1000))
         }
         if let s = measured.last {
             lines.append("")
@@ -172,7 +168,7 @@ struct RunReport {
     /// The relative round-trip error of `dtype` over `ranks`, against fp32.
     func wireError(_ ranks: [Int], _ dtype: WireDType) -> String {
         guard dtype != .fp32 else { return "(exact)" }
-        let error = ranks.map { memory[$0][4] }.max() ?? 0, magnitude = ranks.map { memory[$0][5] }.max() ?? 0
+        let error = ranks.map { results[$0].wireMaxAbsoluteError }.max() ?? 0, magnitude = ranks.map { results[$0].wireMaxMagnitude }.max() ?? 0
         return String(format: "(relative error against fp32 %.2e)", magnitude > 0 ? error / magnitude : 0)
     }
 
@@ -316,7 +312,7 @@ struct RunReport {
             events.append(["name": "thread_name", "ph": "M", "pid": 0, "tid": rank, "args": ["name": name]])
             // Each rank's clock starts at its own start barrier; ranks leave a barrier together,
             // so aligning those instants aligns the tracks (to the barrier's exit skew).
-            let origin = memory[rank][2]
+            let origin = results[rank].clockOffsetSeconds
             let flat = spans[rank]
             for i in stride(from: 0, to: flat.count, by: 4) {
                 let phase = LayerPhase(rawValue: Int(flat[i + 2]))!

@@ -1,5 +1,4 @@
 import Foundation
-import MeshCore
 
 /// Where every rank runs, so that an error can name the host as well as the rank: a network
 /// namespace of the test cluster, or a machine of a real one, each known by its address.
@@ -32,20 +31,13 @@ struct RankHosts {
         return address ?? ProcessInfo.processInfo.hostName
     }
 
-    /// Every rank's host, exchanged with a deadline (an all-to-all of fixed-size names).
-    static func exchange(_ context: RunContext) throws -> RankHosts {
-        let mine = Array(current().utf8.prefix(width)) + Array(repeating: 0, count: max(0, width - current().utf8.count))
-        let regions = ByteRegions(counts: Array(repeating: width, count: context.ranks))
-        context.dispatch.fill(regions.total) { send in
-            for offset in regions.offsets { mine.withUnsafeBytes { send.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: width) } }
-        }
-        try context.dispatch.exchange(send: regions, receive: regions, timeoutSeconds: context.timeoutSeconds,
-                                      phase: "exchanging host names")
-        let names = context.dispatch.withReceived { received in
-            regions.offsets.map { offset in
-                let bytes = (0..<width).map { received.load(fromByteOffset: offset + $0, as: UInt8.self) }
-                return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
+    /// Every rank's host, exchanged within the step timeout (an all-gather of fixed-size names).
+    static func exchange(_ job: JobContext) throws -> RankHosts {
+        let name = Array(current().utf8.prefix(width))
+        let mine = name + Array(repeating: 0, count: width - name.count)
+        let all = try job.allgather(mine, phase: "exchanging host names")
+        let names = (0..<job.ranks).map { rank in
+            String(decoding: all[(rank * width)..<((rank + 1) * width)].prefix { $0 != 0 }, as: UTF8.self)
         }
         return RankHosts(names: names)
     }

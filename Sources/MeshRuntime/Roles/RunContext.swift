@@ -40,10 +40,4 @@ final class RunContext {
         let (rank, codec) = (self.rank, self.codec)
         self.transport = fault.map { FaultInjectingTransport(wrapping: transport, fault: $0, rank: rank, codec: codec) } ?? transport
     }
-
-    /// The channels of the exchange.
-    var dispatch: Channel { transport.dispatch }
-    var combine: Channel { transport.combine }
-    var dispatchLayout: DispatchRecordLayout { codec.dispatch }
-    var combineLayout: CombineRecordLayout { codec.combine }
 }

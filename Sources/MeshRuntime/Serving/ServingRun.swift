@@ -5,40 +5,6 @@ import MeshModel
 import MeshMPI
 import MeshTensor
 
-/// What `expertmesh serve` was asked to do.
-public struct ServeRequest: Sendable {
-    public var config: ExpertMeshConfig
-    public var configPath: String
-    public var weightsPath: String?
-    /// Every request of the run; coordinator `c` serves those with `id % coordinators == c`.
-    public var workload: ServingWorkload
-    /// Per coordinator.
-    public var limits: ServingLimits
-    /// Where rank 0 writes the ``ServingSummary`` as JSON.
-    public var summaryPath: String?
-    /// Where rank 0 writes one CSV line per request.
-    public var requestsCSVPath: String?
-    /// Where rank 0 writes the summary table (standard output from the CLI); nil: no table.
-    public var table: (@Sendable (String) -> Void)?
-    /// How latencies are reduced to percentiles.
-    public var estimator: LatencyEstimator
-    /// A failure to inject, for tests.
-    public var fault: Fault?
-    /// Links to emulate: every exchange takes at least what this profile's links would.
-    public var emulate: HardwareProfile?
-    /// Compute phases take this many times their real time (≥ 1): a slower device, emulated.
-    public var computeSlowdown: Double = 1
-
-    public init(config: ExpertMeshConfig, configPath: String, workload: ServingWorkload, limits: ServingLimits,
-                estimator: @escaping LatencyEstimator) {
-        self.config = config
-        self.configPath = configPath
-        self.workload = workload
-        self.limits = limits
-        self.estimator = estimator
-    }
-}
-
 /// Open-loop serving across the ranks of an mpirun job: every rank calls ``main(_:)``.
 ///
 /// Coordinators run a ``ServingLoop`` each over their share of the requests, with continuous
@@ -53,99 +19,9 @@ public enum ServingRun {
 
     /// Runs `request` on this rank and returns the process exit status: 0, or 2 for bad input.
     public static func main(_ request: ServeRequest) -> Int32 {
-        DistributedRun.drive(command: "serve", config: request.config, configPath: request.configPath,
-                             emulate: request.emulate) { world in
-            try ServingSession(request: request, world: world)
-        }
-    }
-}
-
-/// The state of one rank during a serving run.
-final class ServingSession: RankSession {
-    let request: ServeRequest
-    let context: RunContext
-    let metrics: RankMetrics
-    private var coordinator: Coordinator?
-    private var worker: Worker?
-    private var scheduler: ServingScheduler?
-
-    init(request: ServeRequest, world: Communicator) throws {
-        self.request = request
-        let config = request.config
-        context = RunContext(config: config, communicator: world, fault: request.fault, emulate: request.emulate)
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        BLASThreads.set(BLASThreads.recommended(ranksOnNode: config.cluster.ranksOnNode(of: world.rank), cores: cores,
-                                                override: config.runtime.blasThreads))
-        metrics = RankMetrics(layers: config.model.layers, ranks: world.size, moeLayers: config.model.moeLayers.count,
-                              experts: config.model.experts, recordSpans: false)
-        metrics.computeSlowdown = request.computeSlowdown
-        let source = try WeightFiles.source(path: request.weightsPath ?? config.weights.path, seed: config.weights.seed)
-        switch config.cluster.role(ofRank: world.rank) {
-        case .coordinator(let c):
-            let ownership = WeightOwnership(coordinatorTensors: true, experts: Array(repeating: [], count: config.model.layers))
-            let weights = try ModelWeights(model: config.model, source: source, ownership: ownership)
-            let coordinator = Coordinator(context: context, index: c, weights: weights, metrics: metrics)
-            let coordinators = config.cluster.coordinators, seed = config.workload.seed, head = coordinator.head
-            scheduler = ServingScheduler(requests: request.workload.requests.filter { $0.id % coordinators == c },
-                                         limits: request.limits, head: head, coordinator: c) {
-                ServingScheduler.prompt(for: $0, head: head, seed: seed)
-            }
-            self.coordinator = coordinator
-        case .worker(let w):
-            let weights = try ModelWeights(model: config.model, source: source,
-                                           ownership: .worker(w, placement: config.placement, model: config.model))
-            worker = Worker(context: context, index: w, weights: weights, metrics: metrics)
-        }
-    }
-
-    /// Serves every request: coordinators drive the steps, workers serve them.
-    func run() throws {
-        try context.communicator.ibarrier().wait(timeoutSeconds: context.timeoutSeconds)
-        let start = monotonicSeconds()
-        if var stepper = coordinator, var scheduler {
-            let clock = ServingClock(now: { monotonicSeconds() - start },
-                                     sleep: { Thread.sleep(forTimeInterval: $0) })
-            // A fraction of the step timeout, so that even a tiny timeout never runs out while idle.
-            let idle = min(ServingRun.maxIdleSeconds, context.timeoutSeconds / 4)
-            try ServingLoop.run(&stepper, scheduler: &scheduler, clock: clock, maxIdleSeconds: idle)
-            self.scheduler = scheduler
-        } else if let worker {
-            try worker.run()
-        }
-    }
-
-    /// Gathers every request's record on rank 0, which writes the summary, the CSV and the table.
-    func end() throws {
-        context.dispatch.emulator = nil
-        context.combine.emulator = nil
-        let gather = RootGather(context: context)
-        // Per coordinator: steps, tokens, then its records; workers send nothing.
-        let mine = scheduler.map { [Double($0.steps), Double($0.batchTokens)] + $0.records.flatMap(\.flattened) } ?? []
-        guard let gathered = try gather.floats(mine, phase: "gathering the requests' records"), context.rank == 0 else { return }
-        var records: [RequestRecord] = [], steps = 0, batchTokens = 0
-        for values in gathered where !values.isEmpty {
-            // Lockstep: every coordinator counted the same steps.
-            steps = max(steps, Int(values[0]))
-            batchTokens += Int(values[1])
-            let flat = values.dropFirst(2)
-            for r in stride(from: flat.startIndex, to: flat.endIndex, by: RequestRecord.flatCount) {
-                records.append(RequestRecord(flat: flat[r..<(r + RequestRecord.flatCount)]))
-            }
-        }
-        records.sort { $0.id < $1.id }
-        let summary = ServingSummary(records: records, requests: request.workload.requests.count,
-                                     offeredRequestsPerSecond: request.workload.offeredRequestsPerSecond, steps: steps,
-                                     batchTokens: batchTokens, maxBatchTokens: request.limits.maxBatchTokens,
-                                     estimator: request.estimator)
-        if let path = request.summaryPath {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try AtomicFile.write(try encoder.encode(summary) + Data("\n".utf8), to: path)
-        }
-        if let path = request.requestsCSVPath {
-            let text = ([RequestRecord.csvHeader] + records.map(\.csvLine)).joined(separator: "\n") + "\n"
-            try AtomicFile.write(Data(text.utf8), to: path)
-        }
-        request.table?(summary.table())
+        RankJob(command: "serve", timeoutSeconds: request.config.runtime.stepTimeoutSeconds).run(check: {
+            DistributedRun.problem(command: "serve", config: request.config, configPath: request.configPath,
+                                   emulate: request.emulate, job: $0)
+        }, setup: { try ServingSession(request: request, job: $0) })
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Seconds on this machine's monotonic clock (the same on every process of one machine).
-func monotonicSeconds() -> Double {
+public func monotonicSeconds() -> Double {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9

@@ -20,11 +20,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Decode steps for the decode throughput.")
     var decodeSteps: Int = 16
 
+    @OptionGroup var job: JobOptions
+
     func run() throws {
         guard iterations >= 1, warmup >= 0, decodeSteps >= 1 else {
             throw CommandError(message: "--iterations and --decode-steps must be at least 1, --warmup at least 0")
         }
-        var request = BenchRequest(config: try ExpertMeshConfig.load(path: config), configPath: config, output: { print($0) })
+        var loaded = try ExpertMeshConfig.load(path: config)
+        loaded.runtime.stepTimeoutSeconds = try job.timeoutSeconds(default: loaded.runtime.stepTimeoutSeconds)
+        var request = BenchRequest(config: loaded, configPath: config, output: { print($0) })
+        request.fault = try job.fault()
         request.iterations = iterations
         request.warmup = warmup
         request.decodeSteps = decodeSteps

@@ -1,7 +1,7 @@
 import ArgumentParser
 import MeshCore
 import MeshIO
-import MeshRuntime
+import MeshCalibration
 
 /// `expertmesh calibrate`: measure this machine under mpirun and write a hardware profile of it.
 struct Calibrate: ParsableCommand {
@@ -22,6 +22,8 @@ struct Calibrate: ParsableCommand {
     @Option(name: .customLong("max-bytes"), help: "The largest all-to-all message per peer: bytes, or with K, M, G (binary).")
     var maxBytes: String = "4MiB"
 
+    @OptionGroup var job: JobOptions
+
     func run() throws {
         let request: CalibrationRequest
         do {
@@ -32,6 +34,8 @@ struct Calibrate: ParsableCommand {
                                             output: { print($0) })
             parsed.iterations = iterations
             parsed.maxBytesPerPeer = maxBytes
+            parsed.timeoutSeconds = try job.timeoutSeconds(default: parsed.timeoutSeconds)
+            parsed.fault = try job.fault()
             request = parsed
         } catch let error as any InputError {
             // Every rank fails alike; one of them says so.

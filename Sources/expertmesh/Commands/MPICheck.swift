@@ -1,5 +1,6 @@
 import ArgumentParser
 import MeshMPI
+import MeshRuntime
 
 /// `expertmesh mpi-check`: exercise the MPI layer across the ranks of an mpirun job.
 struct MPICheck: ParsableCommand {
@@ -7,10 +8,11 @@ struct MPICheck: ParsableCommand {
         commandName: "mpi-check",
         abstract: "Check MPI across all ranks (alltoallv, allreduce, split, non-blocking); run under mpirun.")
 
+    @OptionGroup var job: JobOptions
+
     func run() throws {
-        let environment = try MPIEnvironment()
-        let summary = try MPISelfCheck.run(on: environment.world)
-        if environment.world.rank == 0 { print("mpi-check: \(summary)") }
-        try environment.finalize()
+        let timeout = try job.timeoutSeconds(default: MPISelfCheck.defaultTimeoutSeconds)
+        let status = SelfCheckJob.main(timeoutSeconds: timeout, fault: try job.fault(), output: { print($0) })
+        if status != 0 { throw ExitCode(status) }
     }
 }

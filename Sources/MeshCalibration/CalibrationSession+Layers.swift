@@ -1,5 +1,6 @@
 import MeshCore
 import MeshModel
+import MeshRuntime
 import MeshTensor
 
 extension CalibrationSession {
@@ -16,6 +17,7 @@ extension CalibrationSession {
     ///   in one process (over 2 GB of weights).
     func measureLayers(profile: HardwareProfile) throws -> LayerTiming? {
         let config = request.config
+        try job.agree("the model's prefill on rank 0")
         let weightBytes = TensorNames(model: config.model).all.reduce(0) { $0 + $1.shape.reduce(4, *) }
         guard weightBytes < 2_000_000_000 else {
             try barrier()
@@ -48,7 +50,7 @@ extension CalibrationSession {
                 single.placement = Placement(strategy: .contiguous, experts: config.model.experts, workers: 1,
                                              moeLayers: config.model.moeLayers.count)
                 let predicted = CostModel(PredictionRequest(config: single, hardware: unit)).predictOnce(unit).stepSeconds
-                return (RunReport.median(Array(times.dropFirst())), predicted)
+                return (median(of: Array(times.dropFirst())), predicted)
             }
             var small = config.workload
             small.sequences = 1

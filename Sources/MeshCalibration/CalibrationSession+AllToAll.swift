@@ -1,4 +1,5 @@
 import MeshMPI
+import MeshRuntime
 
 extension CalibrationSession {
     /// All-to-all latency and bandwidth by message size, as `osu_alltoallv` measures them.
@@ -8,6 +9,12 @@ extension CalibrationSession {
     /// calls so that no rank starts the next one early, and the warm-up calls are discarded. Each
     /// rank's mean time per call is reduced to the min, mean and max over ranks (allreduce). The
     /// blocks carry their sender's number, checked once per size.
+    ///
+    /// The timed call stays the blocking `MPI_Alltoallv`, as `osu_alltoallv` times it: a timed
+    /// wait around it would change what is measured. Every call is preceded by a barrier bounded
+    /// by the step timeout, so a rank that stopped between calls is caught there, and runs under
+    /// the job's watchdog (``MeshRuntime/JobContext/blocking(_:_:)``), armed outside the timed
+    /// window, which ends the job when a call outlasts the step timeout.
     ///
     /// - Returns: One point per size of ``CalibrationPlan/allToAllSizes(maxBytes:)``, on every rank.
     func measureAllToAll() throws -> [AllToAllPoint] {
@@ -19,6 +26,7 @@ extension CalibrationSession {
         let send = [UInt8](repeating: mark(rank), count: largest * ranks)
         var receive = [UInt8](repeating: 0, count: largest * ranks)
         var points: [AllToAllPoint] = []
+        try job.agree("the all-to-all measurement")
         try send.withUnsafeBytes { send in
             try receive.withUnsafeMutableBytes { receive in
                 for size in sizes {
@@ -29,10 +37,12 @@ extension CalibrationSession {
                     try barrier()
                     var seconds = 0.0
                     for iteration in 0..<(warmup + timed) {
-                        let start = monotonicSeconds()
-                        try world.alltoallv(sending: send, sendCounts: counts, sendDisplacements: offsets,
-                                            receivingInto: receive, recvCounts: counts, recvDisplacements: offsets)
-                        let end = monotonicSeconds()
+                        let (start, end) = try job.blocking("the all-to-all measurement (MPI_Alltoallv of \(size) B per peer)") {
+                            let start = monotonicSeconds()
+                            try world.alltoallv(sending: send, sendCounts: counts, sendDisplacements: offsets,
+                                                receivingInto: receive, recvCounts: counts, recvDisplacements: offsets)
+                            return (start, monotonicSeconds())
+                        }
                         if iteration >= warmup { seconds += end - start }
                         try barrier()
                     }
@@ -42,9 +52,9 @@ extension CalibrationSession {
                     let mean = seconds / Double(timed)
                     let point = AllToAllPoint(
                         bytesPerPeer: size, ranks: ranks, iterations: timed,
-                        minSeconds: try world.allreduce(mean, op: .min),
-                        averageSeconds: try world.allreduce(mean, op: .sum) / Double(ranks),
-                        maxSeconds: try world.allreduce(mean, op: .max))
+                        minSeconds: try allreduce(mean, op: .min),
+                        averageSeconds: try allreduce(mean, op: .sum) / Double(ranks),
+                        maxSeconds: try allreduce(mean, op: .max))
                     points.append(point)
                     say(CalibrationReport.row(point))
                 }

@@ -1,4 +1,5 @@
 import MeshMPI
+import MeshRuntime
 import MeshTensor
 
 extension CalibrationSession {
@@ -17,6 +18,7 @@ extension CalibrationSession {
         let model = request.config.model
         let tokensPerExpert = CalibrationPlan.tokensPerExpert(request.config)
         let weights = ExpertWeights(hidden: model.hidden, ffn: model.expertFFN)
+        try job.agree("the sgemm measurement")
         var concurrent: [(tokens: Int, rates: [Double])] = []
         for tokens in CalibrationPlan.gemmTokenCounts(tokensPerExpert: tokensPerExpert) {
             let expert = ExpertGEMMs(tokens: tokens, weights: weights)
@@ -24,8 +26,8 @@ extension CalibrationSession {
             _ = expert.repeatFor(seconds: 0.01, atLeast: 2)
             try barrier()
             let timed = expert.repeatFor(seconds: CalibrationPlan.concurrentWindowSeconds, atLeast: 3)
-            let rates = try world.allgather([timed.flopsPerSecond])
-            let slowest = try world.allreduce(timed.slowestSeconds, op: .max)
+            let rates = try allgather([timed.flopsPerSecond])
+            let slowest = try allreduce(timed.slowestSeconds, op: .max)
             concurrent.append((tokens, rates))
             if slowest > CalibrationPlan.gemmRepetitionBudgetSeconds { break }
         }

@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import MeshCore
 import MeshIO
 import MeshMPI
+import MeshRuntime
 import MeshTensor
 
 /// `expertmesh calibrate`: measures this machine and writes a hardware profile of it.
@@ -21,53 +23,12 @@ public enum Calibration {
     /// Runs the calibration on this rank and returns the process exit status: 0 on success; 2
     /// for a job that cannot be measured (one rank, ranks on several hosts, messages too large)
     /// or an output file that cannot be written; 1 for a failure. A failure during measurement
-    /// (a timeout, corrupted data) ends the whole job through `MPI_Abort` after naming the rank.
+    /// (a timeout, corrupted data) ends the whole job through `MPI_Abort` after naming the rank
+    /// and phase.
     public static func main(_ request: CalibrationRequest) -> Int32 {
-        guard let environment = MPIJob.start() else { return 1 }
-        let world = environment.world
-        let machine = MachineInfo.current()
-        do {
-            // Every rank sees the same gathered facts, so every rank takes the same branch.
-            if let problem = try unsuitability(of: world, request: request, environment: environment) {
-                if world.rank == 0 { DistributedRun.report("expertmesh: error: \(problem)") }
-                try? environment.finalize()
-                return 2
-            }
-        } catch {
-            DistributedRun.report("expertmesh: error: rank \(world.rank): \(error)")
-            environment.abort(code: 1)
-        }
-        // Ranks share this machine's cores: OpenBLAS threads × ranks must not exceed them.
-        let blasThreads = BLASThreads.recommended(ranksOnNode: world.size, cores: machine.cores,
-                                                  override: request.config.runtime.blasThreads)
-        BLASThreads.set(blasThreads)
-        let session = CalibrationSession(world: world, request: request)
-        let results: CalibrationResults?
-        do {
-            results = try measure(session, machine: machine, blasThreads: blasThreads)
-        } catch {
-            DistributedRun.report("expertmesh: error: rank \(world.rank): \(error)")
-            environment.abort(code: 1)
-        }
-        var status: Int32 = 0
-        if let results {
-            status = write(results, session: session)
-        }
-        do {
-            // Every rank exits with rank 0's status.
-            try session.barrier()
-            status = try world.allreduce(status, op: .max)
-        } catch {
-            DistributedRun.report("expertmesh: error: rank \(world.rank): \(error)")
-            environment.abort(code: 1)
-        }
-        do {
-            try environment.finalize()
-        } catch {
-            DistributedRun.report("expertmesh: error: rank \(world.rank): \(error)")
-            return 1
-        }
-        return status
+        RankJob(command: "calibrate", timeoutSeconds: request.timeoutSeconds, fault: request.fault).run(check: {
+            try unsuitability(of: $0, request: request)
+        }, setup: { CalibrationRank(job: $0, request: request) })
     }
 
     /// Reports bad input once, from rank 0 of the job, and returns exit status 2.
@@ -76,28 +37,28 @@ public enum Calibration {
     /// arguments and fails alike, and this keeps the job to one line of error instead of one per rank.
     public static func refuse(_ message: String) -> Int32 {
         guard let environment = try? MPIEnvironment(threadLevel: .funneled) else {
-            DistributedRun.report("expertmesh: error: \(message)")
+            Logger.job.error("\(message)")
             return 2
         }
-        if environment.world.rank == 0 { DistributedRun.report("expertmesh: error: \(message)") }
+        if environment.world.rank == 0 { Logger.job.error("\(message)") }
         try? environment.finalize()
         return 2
     }
 
-    /// Why this job cannot be calibrated, or nil. Collective: every rank calls it.
-    private static func unsuitability(of world: Communicator, request: CalibrationRequest,
-                                      environment: borrowing MPIEnvironment) throws -> String? {
-        let hosts = try world.allgather([hostHash(try environment.processorName())])
-        if world.size < 2 {
+    /// Why this job cannot be calibrated, or nil. Collective: every rank calls it, and every rank
+    /// sees the same gathered facts, so every rank takes the same branch.
+    private static func unsuitability(of job: JobContext, request: CalibrationRequest) throws -> String? {
+        let hosts = try job.allgather([hostHash(job.processorName)], phase: "comparing the ranks' hosts")
+        if job.ranks < 2 {
             return "calibrate needs at least 2 ranks to measure the links; launch with: mpirun -np 4 expertmesh calibrate --out \(request.outputPath)"
         }
         if Set(hosts).count > 1 {
-            return "calibrate measures one machine, but the \(world.size) ranks run on \(Set(hosts).count) hosts; run every rank on one host"
+            return "calibrate measures one machine, but the \(job.ranks) ranks run on \(Set(hosts).count) hosts; run every rank on one host"
         }
         let largest = CalibrationPlan.allToAllSizes(maxBytes: request.maxBytesPerPeer).last ?? 1
-        if largest * world.size > Int(Int32.max) {
-            return "--max-bytes \(request.maxBytesPerPeer) with \(world.size) ranks needs \(largest * world.size) B per all-to-all, "
-                + "beyond MPI's C int counts (\(Int32.max)); use at most \(Int(Int32.max) / world.size / (1 << 20)) MiB"
+        if largest * job.ranks > Int(Int32.max) {
+            return "--max-bytes \(request.maxBytesPerPeer) with \(job.ranks) ranks needs \(largest * job.ranks) B per all-to-all, "
+                + "beyond MPI's C int counts (\(Int32.max)); use at most \(Int(Int32.max) / job.ranks / (1 << 20)) MiB"
         }
         return nil
     }
@@ -122,7 +83,7 @@ public enum Calibration {
     }
 
     /// Runs every measurement; returns the results on rank 0, nil elsewhere.
-    private static func measure(_ session: CalibrationSession, machine: MachineInfo, blasThreads: Int) throws -> CalibrationResults? {
+    static func measure(_ session: CalibrationSession, machine: MachineInfo, blasThreads: Int) throws -> CalibrationResults? {
         let request = session.request
         let model = request.config.model
         let optimized = optimizedBuild
@@ -170,7 +131,7 @@ public enum Calibration {
     /// Writes the profile atomically on rank 0, reads the file back and reports; returns the exit
     /// status: 0, 2 when the file cannot be written, 1 when the profile cannot be made or does not
     /// read back as written (a bug, not bad input).
-    private static func write(_ results: CalibrationResults, session: CalibrationSession) -> Int32 {
+    static func write(_ results: CalibrationResults, session: CalibrationSession) -> Int32 {
         let path = session.request.outputPath
         do {
             let (profile, yaml) = try results.profileYAML(outputPath: path)
@@ -181,11 +142,38 @@ public enum Calibration {
             return 0
         } catch let error as FormatError {
             // The folder was checked before measuring; it can still vanish or fill up.
-            DistributedRun.report("expertmesh: error: \(error)")
+            session.job.logger.error("\(error)")
             return 2
         } catch {
-            DistributedRun.report("expertmesh: error: \(error)")
+            session.job.logger.error("\(error)")
             return 1
         }
+    }
+}
+
+/// One rank's part of `calibrate`, as the ``MeshRuntime/RankJob`` runs it.
+final class CalibrationRank: RankSession {
+    let session: CalibrationSession
+    let machine: MachineInfo
+    let blasThreads: Int
+    private var results: CalibrationResults?
+
+    init(job: JobContext, request: CalibrationRequest) {
+        session = CalibrationSession(job: job, request: request)
+        machine = MachineInfo.current()
+        // Ranks share this machine's cores: OpenBLAS threads × ranks must not exceed them.
+        blasThreads = BLASThreads.recommended(ranksOnNode: job.ranks, cores: machine.cores,
+                                              override: request.config.runtime.blasThreads)
+        BLASThreads.set(blasThreads)
+    }
+
+    func run() throws {
+        results = try Calibration.measure(session, machine: machine, blasThreads: blasThreads)
+    }
+
+    /// Writes the profile on rank 0; every rank exits with rank 0's status.
+    func end() throws -> Int32 {
+        let status = results.map { Calibration.write($0, session: session) } ?? 0
+        return try session.job.allreduce(status, op: .max, phase: "agreeing on the exit status")
     }
 }

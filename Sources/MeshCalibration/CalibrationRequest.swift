@@ -1,6 +1,7 @@
 import Foundation
 import MeshCore
 import MeshIO
+import MeshRuntime
 
 /// What `expertmesh calibrate` was asked to do: where to write the profile, which expert shapes
 /// to time, and how many all-to-all iterations to time.
@@ -15,8 +16,10 @@ public struct CalibrationRequest: Sendable {
     public var iterations = 50
     /// The largest all-to-all message, in bytes per peer.
     public var maxBytesPerPeer = 4 << 20
-    /// The longest wait for a peer at any barrier or message, in seconds.
+    /// The longest wait for a peer at any barrier, collective or message, in seconds (`--step-timeout`).
     public var timeoutSeconds = 60.0
+    /// A stall or kill to act out at the first measurement, for tests (`--inject-fault`).
+    public var fault: Fault?
     /// Where rank 0 writes the report, one line at a time (standard output from the CLI).
     public var output: @Sendable (String) -> Void
 

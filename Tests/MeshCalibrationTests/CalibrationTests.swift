@@ -1,6 +1,6 @@
 import Testing
 @testable import MeshCore
-@testable import MeshRuntime
+@testable import MeshCalibration
 
 /// The pure parts of `calibrate`: schedules, argument parsing, bandwidth definitions, and the
 /// profile it writes from what it measured.

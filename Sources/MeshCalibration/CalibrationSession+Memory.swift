@@ -1,5 +1,6 @@
 import Foundation
 import MeshMPI
+import MeshRuntime
 
 extension CalibrationSession {
     /// Memory bandwidth as STREAM measures it, copy and triad over three arrays far beyond the
@@ -9,12 +10,12 @@ extension CalibrationSession {
     /// - Returns: The figures on rank 0 (the alone rates exist only there); nil elsewhere.
     func measureMemory(arrayBytes: Int) throws -> MemoryFigures? {
         let arrays = StreamArrays(bytes: arrayBytes)
-        try barrier()
+        try job.agree("the memory measurement")
         _ = arrays.measure(seconds: 0, atLeast: 1)
         try barrier()
         let together = arrays.measure(seconds: CalibrationPlan.memoryWindowSeconds, atLeast: 2)
-        let copies = try world.allgather([together.copy])
-        let triads = try world.allgather([together.triad])
+        let copies = try allgather([together.copy])
+        let triads = try allgather([together.triad])
         let solo = try alone { () -> (copy: Double, triad: Double) in
             // One pass first: the others' first 20 ms of waiting yield the core instead of sleeping.
             _ = arrays.measure(seconds: 0.03, atLeast: 1)
