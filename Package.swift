@@ -46,7 +46,7 @@ let package = Package(
         ]),
         // `calibrate`: measures this machine under mpirun and writes a hardware profile of it.
         .target(name: "MeshCalibration", dependencies: [
-            "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime",
+            "MeshCore", "MeshModel", "MeshMPI", "MeshIO", "MeshTensor", "MeshRuntime", "MeshPlanning",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The load-test driver: sweeps launched through mpirun, points.csv, plots and the report.
@@ -66,7 +66,7 @@ let package = Package(
             "MeshTensor", .product(name: "Numerics", package: "swift-numerics"),
         ]),
         .testTarget(name: "MeshIOTests", dependencies: ["MeshIO"]),
-        .testTarget(name: "MeshLoadTestTests", dependencies: ["MeshLoadTest", "MeshCore", "MeshIO"]),
+        .testTarget(name: "MeshLoadTestTests", dependencies: ["MeshLoadTest", "MeshPlanning", "MeshCore", "MeshIO"]),
         .testTarget(name: "MeshCoreTests", dependencies: [
             "MeshCore", "MeshIO", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),

@@ -1,5 +1,6 @@
 import MeshCore
 import MeshModel
+import MeshPlanning
 import MeshRuntime
 import MeshTensor
 

@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 
 /// The predicted cost of one decoder layer on the busiest rank of each kind.
 public struct LayerPrediction: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MeshCore
+import MeshCore
+@testable import MeshPlanning
 
 /// The cost model against published figures, and its pieces against cases worked by hand.
 @Suite struct CostModelTests {

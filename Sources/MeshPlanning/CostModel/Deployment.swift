@@ -1,3 +1,5 @@
+import MeshCore
+
 /// How communication overlaps computation in the model's step.
 public enum OverlapMode: Sendable, Equatable {
     /// One batch, phases in sequence (shared experts overlap the workers, as in the runtime).

@@ -1,3 +1,5 @@
+import MeshCore
+
 /// Time of one piece of work on one device: the larger of its compute time and its memory time.
 ///
 /// `max(FLOPs / peak FLOP/s, bytes / memory bandwidth)`, the roofline model (Williams, Waterman and

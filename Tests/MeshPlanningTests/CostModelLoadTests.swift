@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MeshCore
+import MeshCore
+@testable import MeshPlanning
 
 /// The cost model with a known load per expert: the busiest worker sets the time, and a
 /// replicated expert splits its tokens over its copies.

@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 
 extension StepPrediction {
     /// A readable report: per layer, per step, the bottleneck, and what doubling buys.
