@@ -1,3 +1,4 @@
+import Logging
 import MeshCore
 import MeshModel
 import MeshTensor
@@ -93,6 +94,8 @@ final class Coordinator: ServingStepper {
             }
             try transport.exchangeDispatch(traffic, layer: layer)
         }
+        context.logger.debug("dispatched \(plan.counts) tokens to the workers (\(traffic.dispatchSend.total) B)",
+                             metadata: [LogKey.phase: "layer \(layer)"])
         metrics.add(transport.dispatch.lastEmulatedWait, to: .emulated, layer: layer)
         for (rank, bytes) in traffic.dispatchSend.counts.enumerated() where bytes > 0 {
             metrics.addBytes(bytes, to: rank, dispatch: true)
@@ -108,6 +111,7 @@ final class Coordinator: ServingStepper {
                 }
             }
         }
+        context.logger.debug("combined \(traffic.combineReceive.total) B", metadata: [LogKey.phase: "layer \(layer)"])
     }
 }
 

@@ -1,3 +1,4 @@
+import Logging
 import MeshCore
 import MeshMPI
 
@@ -19,9 +20,13 @@ final class RunContext {
     let counts: CountsExchange
     /// The per-layer counts and records (wrapped to act out an injected fault, in tests).
     let transport: any Transport
+    /// This rank's logger (`rank`, `role` metadata); the roles log per-layer events at `.debug`.
+    var logger: Logger
 
-    init(config: ExpertMeshConfig, communicator: Communicator, fault: Fault? = nil, emulate: HardwareProfile? = nil) {
+    init(config: ExpertMeshConfig, communicator: Communicator, fault: Fault? = nil, emulate: HardwareProfile? = nil,
+         logger: Logger? = nil) {
         self.config = config
+        self.logger = logger ?? .rank(communicator.rank, role: config.cluster.role(ofRank: communicator.rank).name)
         self.communicator = communicator
         rank = communicator.rank
         ranks = communicator.size

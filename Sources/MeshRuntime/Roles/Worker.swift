@@ -1,3 +1,4 @@
+import Logging
 import MeshCore
 import MeshModel
 
@@ -81,6 +82,8 @@ final class Worker {
                 }
             }
         }
+        context.logger.debug("received \(traffic.tokensReceived) records, ran \(rows) rows per local expert",
+                             metadata: [LogKey.phase: "layer \(layer)"])
         for (local, n) in rows.enumerated() where n > 0 {
             metrics.addExpertRows(n, expert: localExperts[m][local], moeLayer: m)
         }

@@ -26,9 +26,9 @@ struct RankSetup {
     init(job: JobContext, config: ExpertMeshConfig, source: any WeightSource, fault: Fault? = nil,
          emulate: HardwareProfile? = nil, computeSlowdown: Double = 1, recordSpans: Bool = false) throws {
         let world = job.world
-        context = RunContext(config: config, communicator: world, fault: fault, emulate: emulate)
         role = config.cluster.role(ofRank: world.rank)
         job.setRole(role.name)
+        context = RunContext(config: config, communicator: world, fault: fault, emulate: emulate, logger: job.logger)
         // OpenBLAS threads × ranks on a node must not exceed its cores.
         BLASThreads.set(BLASThreads.recommended(ranksOnNode: config.cluster.ranksOnNode(of: world.rank),
                                                 cores: ProcessInfo.processInfo.activeProcessorCount,
