@@ -36,7 +36,6 @@ let package = Package(
         // The model: weights, decoder layers and the single-process reference.
         .target(name: "MeshModel", dependencies: [
             "MeshCore", "MeshTensor", "MeshIO",
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // The shell: coordinator and worker loops, the token exchange, metrics.
         .target(name: "MeshRuntime", dependencies: [

@@ -151,6 +151,15 @@ for command in mpi-check bench "calibrate --out $WORK/never.yaml"; do
         expect_bad_input "${command%% *} refuses --step-timeout $value" "step-timeout" "$BIN" $command "--step-timeout=$value"
     done
 done
+expect_bad_input "bench refuses --iterations beyond the config's step limit" "--iterations" "$BIN" bench --iterations 2000000000
+expect_bad_input "bench refuses --decode-steps 0" "--decode-steps" "$BIN" bench --decode-steps 0
+# A runtime failure leaves the rank's failure record where the launcher asked (the load-test
+# driver reads it to end a job whose mpirun hangs on a lost host).
+check "a rank that times out writes its failure record" bash -c "
+    mkdir -p '$WORK/failures'; status=0
+    EXPERTMESH_FAILURE_FOLDER='$WORK/failures' em_mpirun -np 4 -x EXPERTMESH_FAILURE_FOLDER '$BIN' run --config Cluster/tests/uneven.yaml \
+        --step-timeout 3 --inject-fault stall:2 >/dev/null 2>&1 || status=\$?
+    [ \$status -ne 0 ] && cat '$WORK'/failures/failure-rank-*.json | grep -q 'timed out after 3.0 s waiting for rank 2'"
 # (zombies that mpirun has not reaped yet do not count: they hold no resources)
 check "no expertmesh process is left behind" bash -c "sleep 1; ! ps -C expertmesh -o stat= | grep -qv '^Z'"
 

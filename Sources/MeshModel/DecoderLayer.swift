@@ -27,8 +27,8 @@ public struct DecoderLayer: Sendable {
     /// at `rows` of the step's `[tokens, hidden]` rows, in place.
     ///
     /// The tokens sit at positions `cache.length ..< cache.length + rows.count`; their keys and
-    /// values are appended to `cache`. The output projection adds into the rows (the residual)
-    /// as one GEMM with β = 1, so no copy of the sequence's rows is made.
+    /// values are appended to `cache`. The rows are read and written where they are: no copy of
+    /// the sequence's rows is made.
     public func attentionResidual(rows: Range<Int>, of h: inout Tensor, cache: inout KVCache) {
         let a = weights.attention, hidden = model.hidden, count = rows.count
         guard count > 0 else { return }
@@ -52,12 +52,11 @@ public struct DecoderLayer: Sendable {
         cache.append(keys: k, values: v)
         let attended = causalAttention(q: q, k: cache.keys, v: cache.values, heads: model.heads,
                                        kvHeads: model.kvHeads, headDim: model.headDim, queryOffset: start)
+        // The projection first, then the residual added to it, as `x + o(attended)` reads.
+        let projected = linear(attended, weight: a.o)
         h.scalars.withUnsafeMutableBufferPointer { out in
-            attended.scalars.withUnsafeBufferPointer { x in
-                a.o.scalars.withUnsafeBufferPointer { w in
-                    linear(x, rows: count, inFeatures: attended.columns, weight: w, outFeatures: hidden,
-                           into: UnsafeMutableBufferPointer(rebasing: out[span]), accumulate: true)
-                }
+            projected.scalars.withUnsafeBufferPointer { o in
+                for i in 0..<(count * hidden) { out[span.lowerBound + i] = o[i] + out[span.lowerBound + i] }
             }
         }
     }

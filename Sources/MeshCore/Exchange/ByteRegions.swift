@@ -16,12 +16,6 @@ public struct ByteRegions: Sendable, Equatable {
         }
     }
 
-    /// No bytes with any of `ranks` ranks.
-    public static func none(ranks: Int) -> ByteRegions { ByteRegions(counts: Array(repeating: 0, count: ranks)) }
-
     /// Bytes in all.
     public var total: Int { (offsets.last ?? 0) + (counts.last ?? 0) }
-
-    /// Rank `r`'s region.
-    public subscript(rank r: Int) -> Range<Int> { offsets[r]..<(offsets[r] + counts[r]) }
 }

@@ -26,7 +26,4 @@ public struct LayerTraffic: Sendable, Equatable {
         combineSend = ByteRegions(counts: tokensReceived.map { $0 * combineBytes })
         combineReceive = ByteRegions(counts: tokensSent.map { $0 * combineBytes })
     }
-
-    /// Records received in all (a worker's rows to compute).
-    public var recordsReceived: Int { tokensReceived.reduce(0, +) }
 }

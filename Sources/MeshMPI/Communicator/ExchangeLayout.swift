@@ -79,4 +79,18 @@ extension Communicator {
         }
         return displacements
     }
+
+    /// `counts` as the C `int`s MPI takes.
+    ///
+    /// - Throws: `MPIRuntimeError` with `.invalidArgument` for a count beyond `Int32` (2 GiB of
+    ///   bytes in one message), rather than trapping.
+    public static func counts32(_ counts: [Int]) throws -> [Int32] {
+        try counts.enumerated().map { peer, count in
+            guard let narrow = Int32(exactly: count) else {
+                throw MPIRuntimeError(code: .invalidArgument, operation: "counts32",
+                                      message: "counts[\(peer)] = \(count) does not fit MPI's C int")
+            }
+            return narrow
+        }
+    }
 }

@@ -18,7 +18,7 @@ public enum Bench {
     /// count other than the config's. A failure (a timeout) aborts the job after one line.
     public static func main(_ request: BenchRequest) -> Int32 {
         RankJob(command: "bench", timeoutSeconds: request.config.runtime.stepTimeoutSeconds, fault: request.fault).run(check: {
-            MPIJob.rankCountProblem(worldSize: $0.ranks, config: request.config, configPath: request.configPath, command: "bench")
+            RankCount.problem(worldSize: $0.ranks, config: request.config, configPath: request.configPath, command: "bench")
         }, setup: { try BenchSession(request: request, job: $0) })
     }
 }

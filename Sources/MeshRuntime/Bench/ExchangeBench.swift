@@ -37,9 +37,8 @@ final class ExchangeBench {
                               scalars: SeededInput.hiddenStates(sequences: 1, tokens: tokens, hidden: model.hidden, seed: 9))
             var out = Tensor(zeros: rows.shape)
             for iteration in 0..<(request.warmup + request.iterations) {
-                _ = try context.counts.exchange(Array(repeating: ControlWord.prefill.rawValue, count: context.ranks),
-                                                timeoutSeconds: context.timeoutSeconds, phase: "the start of a bench step")
-                metrics.beginStep(phaseCode: 1, tokens: tokens)
+                try coordinator.broadcast(.prefill, phase: "the start of a bench step")
+                metrics.beginStep(.prefill, tokens: tokens)
                 for (m, layer) in model.moeLayers.enumerated() {
                     try coordinator.exchange(routing.plans[c][m], rows: rows, layer: layer, into: &out)
                 }

@@ -36,7 +36,7 @@ final class RawExchange {
             }
         }
         func plan(_ send: ByteRegions, _ recv: ByteRegions) throws -> (send: [Int32], sendOffsets: [Int32], recv: [Int32], recvOffsets: [Int32]) {
-            let (send32, recv32) = (send.counts.map(Int32.init), recv.counts.map(Int32.init))
+            let (send32, recv32) = (try Communicator.counts32(send.counts), try Communicator.counts32(recv.counts))
             return (send32, try Communicator.packedDisplacements(for: send32), recv32, try Communicator.packedDisplacements(for: recv32))
         }
         layers = try (0..<moeLayers).map { m in

@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 
 /// The phases of a layer whose time is measured, on coordinators and workers.
 public enum LayerPhase: Int, CaseIterable, Sendable {
@@ -53,6 +54,8 @@ struct Span {
 /// Flattened into Doubles to be gathered on rank 0 in one exchange at the end of the run.
 struct StepRecord {
     var phaseCode: Double = 0
+    /// The control word that started the step (`phaseCode`, as gathered).
+    var word: ControlWord? { ControlWord(rawValue: Int32(phaseCode)) }
     var tokens: Double = 0
     var seconds: Double = 0
     /// `times[layer][phase]`, seconds.
@@ -110,9 +113,10 @@ final class RankMetrics {
         self.recordSpans = recordSpans
     }
 
-    func beginStep(phaseCode: Int, tokens: Int) {
+    /// Starts the record of a step that `word` started.
+    func beginStep(_ word: ControlWord, tokens: Int) {
         var record = StepRecord(layers: layers, ranks: ranks, moeLayers: moeLayers, experts: experts)
-        record.phaseCode = Double(phaseCode)
+        record.phaseCode = Double(word.rawValue)
         record.tokens = Double(tokens)
         steps.append(record)
         stepStart = monotonicSeconds()

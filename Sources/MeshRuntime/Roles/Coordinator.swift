@@ -33,7 +33,7 @@ final class Coordinator: ServingStepper {
     func release(slot: Int) { stack.release(slot: slot, in: &caches) }
 
     /// Tells every rank that the run is over.
-    func stop() throws { try send(.stop, phase: "the end of the run") }
+    func stop() throws { try broadcast(.stop, phase: "the end of the run") }
 
     /// Runs one step: `states[i]` continues the sequence in slot `slots[i]`.
     ///
@@ -41,8 +41,8 @@ final class Coordinator: ServingStepper {
     /// ``agree(_:)`` just before, and may hold no token of this coordinator's own.
     func step(_ states: [Tensor], slots: [Int], phase: StepPhase) throws -> [Tensor] {
         let word = ControlWord(phase: phase)
-        if phase != .serving { try send(word, phase: "the start of a step") }
-        metrics.beginStep(phaseCode: Int(word.rawValue), tokens: states.reduce(0) { $0 + $1.rows })
+        if phase != .serving { try broadcast(word, phase: "the start of a step") }
+        metrics.beginStep(word, tokens: states.reduce(0) { $0 + $1.rows })
         defer {
             metrics.endStep()
             packer.dispatchError.active = false
@@ -55,18 +55,17 @@ final class Coordinator: ServingStepper {
     /// coordinators': the step runs when any has tokens, is skipped when none has, and the run
     /// stops when all have finished.
     func agree(_ intent: ServingIntent) throws -> ServingDecision {
-        let received = try send(ControlWord(intent: intent), phase: "the start of a serving step")
-        let words = Array(received[0..<context.config.cluster.coordinators])
-        guard let agreement = ControlWord.agreement(words) else {
-            throw ProtocolError(rank: context.rank, sender: 0, layer: nil, field: "control word",
-                                detail: "expected serving words (0, 3 or 4) from every coordinator, found \(words)")
+        let received = try broadcast(ControlWord(intent: intent), phase: "the start of a serving step")
+        do {
+            return try ControlWord.agree(Array(received[0..<context.config.cluster.coordinators])).decision
+        } catch {
+            throw ProtocolError(rank: context.rank, error)
         }
-        return agreement.decision
     }
 
     /// Sends `word` to every rank and returns every rank's word.
     @discardableResult
-    private func send(_ word: ControlWord, phase: String) throws -> [Int32] {
+    func broadcast(_ word: ControlWord, phase: String) throws -> [Int32] {
         try context.counts.exchange(Array(repeating: word.rawValue, count: context.ranks),
                                     timeoutSeconds: context.timeoutSeconds, phase: phase)
     }
@@ -85,7 +84,7 @@ final class Coordinator: ServingStepper {
             do {
                 try rules.checkCoordinator(announced: announced, me: context.rank)
             } catch let error as CountError {
-                throw ProtocolError(rank: context.rank, sender: error.sender, layer: layer, field: "token count", detail: error.detail)
+                throw ProtocolError(rank: context.rank, layer: layer, error)
             }
             transport.dispatch.fill(traffic.dispatchSend.total) { send in
                 rows.scalars.withUnsafeBufferPointer { rows in

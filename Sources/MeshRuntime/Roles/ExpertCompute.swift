@@ -103,8 +103,7 @@ final class ExpertCompute {
                         groups[local].append((record, weight))
                     }
                 } catch {
-                    throw ProtocolError(rank: origin.rank, sender: source, layer: origin.layer, field: error.field,
-                                        detail: error.detail)
+                    throw ProtocolError(rank: origin.rank, sender: source, layer: origin.layer, error)
                 }
                 record += 1
             }

@@ -43,14 +43,13 @@ final class Worker {
         do {
             agreement = try ControlWord.agree(Array(control[0..<context.config.cluster.coordinators]))
         } catch {
-            throw ProtocolError(rank: context.rank, sender: error.coordinator, layer: nil, field: "control word",
-                                detail: error.detail)
+            throw ProtocolError(rank: context.rank, error)
         }
         switch agreement {
         case .stop: return false
         case .skip: return true
         case .run(let word):
-            metrics.beginStep(phaseCode: Int(word.rawValue), tokens: 0)
+            metrics.beginStep(word, tokens: 0)
             for (m, layer) in context.config.model.moeLayers.enumerated() { try runLayer(m, layer: layer) }
             metrics.endStep()
             compute.combineError.active = false
@@ -67,7 +66,7 @@ final class Worker {
             do {
                 traffic = try context.rules.worker(announced: announced)
             } catch let error as CountError {
-                throw ProtocolError(rank: context.rank, sender: error.sender, layer: layer, field: "token count", detail: error.detail)
+                throw ProtocolError(rank: context.rank, layer: layer, error)
             }
             try transport.exchangeDispatch(traffic, layer: layer)
             return traffic

@@ -28,8 +28,11 @@ final class SelfCheckSession: RankSession {
     }
 
     func run() throws {
-        summary = try MPISelfCheck.run(on: job.world, timeoutSeconds: job.timeoutSeconds) { stage in
-            try job.agree("the mpi-check stage \(stage)")
+        // A wait that runs out inside a stage (after its agreement) is named as the check's too.
+        summary = try job.bounded("an mpi-check stage") { world, limit in
+            try MPISelfCheck.run(on: world, timeoutSeconds: limit) { stage in
+                try job.agree("the mpi-check stage \(stage)")
+            }
         }
     }
 

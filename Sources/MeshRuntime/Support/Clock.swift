@@ -32,7 +32,7 @@ func waitUntil(_ target: Double) -> Double {
 
 extension Duration {
     /// The duration in seconds, as a Double.
-    var secondsValue: Double {
+    public var secondsValue: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) * 1e-18
     }

@@ -44,8 +44,9 @@ final class Channel {
     /// - Throws: ``PeerTimeout`` when the exchange has not completed within `timeoutSeconds`.
     func exchange(send sendRegions: ByteRegions, receive receiveRegions: ByteRegions, timeoutSeconds: Double,
                   phase: String, overlap: () throws -> Void = {}) throws {
-        let counts = (send: try Self.int32(sendRegions.counts), sendOffsets: try Self.int32(sendRegions.offsets),
-                      receive: try Self.int32(receiveRegions.counts), receiveOffsets: try Self.int32(receiveRegions.offsets))
+        let counts = (send: try Communicator.counts32(sendRegions.counts), sendOffsets: try Communicator.counts32(sendRegions.offsets),
+                      receive: try Communicator.counts32(receiveRegions.counts),
+                      receiveOffsets: try Communicator.counts32(receiveRegions.offsets))
         let sendBuffer = Self.ensure(send.take()!, capacity: sendRegions.total)
         let receiveBuffer = Self.ensure(receive.take()!, capacity: receiveRegions.total)
         // Emulated links: the sends leave once they would have crossed the link.
@@ -96,18 +97,4 @@ final class Channel {
         if buffer.count >= capacity { return buffer }
         return MPIBuffer(count: capacity + capacity / 2)
     }
-
-    /// Byte counts and offsets as MPI's Int32, refused beyond 2 GiB rather than trapping.
-    private static func int32(_ values: [Int]) throws -> [Int32] {
-        try values.map { value in
-            guard let narrow = Int32(exactly: value) else { throw MessageTooLarge(bytes: value) }
-            return narrow
-        }
-    }
-}
-
-/// A message or offset beyond what one `MPI_Ialltoallv` can address (Int32 bytes).
-struct MessageTooLarge: Error, CustomStringConvertible {
-    var bytes: Int
-    var description: String { "an exchange of \(bytes) bytes is beyond MPI's Int32 counts (2 GiB)" }
 }

@@ -22,14 +22,17 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var job: JobOptions
 
+    func validate() throws {
+        try Limits.check(count: iterations, flag: "--iterations")
+        try Limits.check(count: warmup, flag: "--warmup", in: 0...ConfigLimits.steps.upperBound)
+        try Limits.check(count: decodeSteps, flag: "--decode-steps")
+    }
+
     func run() throws {
-        guard iterations >= 1, warmup >= 0, decodeSteps >= 1 else {
-            throw CommandError(message: "--iterations and --decode-steps must be at least 1, --warmup at least 0")
-        }
         var loaded = try ExpertMeshConfig.load(path: config)
-        loaded.runtime.stepTimeoutSeconds = try job.timeoutSeconds(default: loaded.runtime.stepTimeoutSeconds)
+        loaded.runtime.stepTimeoutSeconds = job.timeoutSeconds(default: loaded.runtime.stepTimeoutSeconds)
         var request = BenchRequest(config: loaded, configPath: config, output: { print($0) })
-        request.fault = try job.fault()
+        request.fault = job.fault()
         request.iterations = iterations
         request.warmup = warmup
         request.decodeSteps = decodeSteps

@@ -34,8 +34,8 @@ struct Calibrate: ParsableCommand {
                                             output: { print($0) })
             parsed.iterations = iterations
             parsed.maxBytesPerPeer = maxBytes
-            parsed.timeoutSeconds = try job.timeoutSeconds(default: parsed.timeoutSeconds)
-            parsed.fault = try job.fault()
+            parsed.timeoutSeconds = job.timeoutSeconds(default: parsed.timeoutSeconds)
+            parsed.fault = job.fault()
             request = parsed
         } catch let error as any InputError {
             // Every rank fails alike; one of them says so.

@@ -11,8 +11,8 @@ struct MPICheck: ParsableCommand {
     @OptionGroup var job: JobOptions
 
     func run() throws {
-        let timeout = try job.timeoutSeconds(default: MPISelfCheck.defaultTimeoutSeconds)
-        let status = SelfCheckJob.main(timeoutSeconds: timeout, fault: try job.fault(), output: { print($0) })
+        let timeout = job.timeoutSeconds(default: MPISelfCheck.defaultTimeoutSeconds)
+        let status = SelfCheckJob.main(timeoutSeconds: timeout, fault: job.fault(), output: { print($0) })
         if status != 0 { throw ExitCode(status) }
     }
 }

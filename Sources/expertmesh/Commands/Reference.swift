@@ -3,6 +3,7 @@ import Foundation
 import MeshCore
 import MeshIO
 import MeshModel
+import MeshRuntime
 import MeshTensor
 
 /// `expertmesh reference`: the whole model in one process, the oracle of every distributed run.
@@ -31,19 +32,11 @@ struct Reference: ParsableCommand {
                                         steps: runMode == .prefill ? 1 : (io.steps ?? config.workload.steps),
                                         head: model.head)
         let result = model.head.finish(hidden, as: kind)
-        let seconds = (clock.now - start).seconds
+        let seconds = (clock.now - start).secondsValue
         if let output = io.output { try result.array(batched: batched).write(to: output) }
         let tokens = input.tokensPerSequence.reduce(0, +)
         print(String(format: "reference: %d sequence(s), %d tokens, %d layers in %.3f s (%.0f tokens/s)%@",
                      input.sequences, tokens, config.model.layers, seconds, Double(tokens) / seconds,
                      io.output.map { ", wrote \($0)" } ?? ""))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
     }
 }

@@ -30,6 +30,6 @@ public enum DistributedRun {
             return "\(configPath): cluster.workers: out of range: expected at most \(devices) ranks "
                 + "(the devices of \(profile.name)), found \(config.cluster.ranks) ranks"
         }
-        return MPIJob.rankCountProblem(worldSize: job.ranks, config: config, configPath: configPath, command: command)
+        return RankCount.problem(worldSize: job.ranks, config: config, configPath: configPath, command: command)
     }
 }

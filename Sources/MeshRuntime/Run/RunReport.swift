@@ -69,7 +69,7 @@ struct RunReport {
 
     /// The steps that count for throughput: decode steps in decode mode, every step in prefill.
     var measuredSteps: [Int] {
-        (0..<stepCount).filter { request.mode == .prefill || steps[0][$0].phaseCode == 2 }
+        (0..<stepCount).filter { request.mode == .prefill || steps[0][$0].word == .decode }
     }
 
     /// Median tokens per second over ``measuredSteps``.
@@ -87,7 +87,7 @@ struct RunReport {
                      + "\(request.mode.rawValue), dispatch \(config.runtime.dispatchDType.rawValue), combine \(config.runtime.combineDType.rawValue)")
         lines.append("step  phase     tokens   time ms    tokens/s   dispatch MB  combine MB  worker imbalance")
         for s in 0..<stepCount {
-            let phase = steps[0][s].phaseCode == 1 ? "prefill" : "decode"
+            let phase = steps[0][s].word == .prefill ? "prefill" : "decode"
             let dispatch = coordinatorRanks.reduce(0) { $0 + steps[$1][s].dispatchBytes }
             let combine = workerRanks.reduce(0) { $0 + steps[$1][s].combineBytes }
             lines.append(String(format: "%4d  %-8@ %7.0f  %@  %10.0f   %11.3f  %10.3f  %16.2f", s, phase as NSString, tokens(s),
@@ -283,7 +283,7 @@ struct RunReport {
                 "exchange_bytes": exchangeBytes,
                 "exchange_seconds": exchangeSeconds,
                 "exchange_effective_gbps": exchangeSeconds > 0 ? exchangeBytes / exchangeSeconds / 1e9 : 0,
-                "phase": steps[0][s].phaseCode == 1 ? "prefill" : "decode",
+                "phase": steps[0][s].word == .prefill ? "prefill" : "decode",
                 "tokens": Int(tokens(s)),
                 "seconds": seconds(s),
                 "tokens_per_second": tokens(s) / max(seconds(s), 1e-12),
