@@ -2,7 +2,7 @@ import Foundation
 import MeshCore
 
 /// The phases of a layer whose time is measured, on coordinators and workers.
-public enum LayerPhase: Int, CaseIterable, Sendable {
+public enum LayerPhase: Int, CaseIterable, Sendable, Codable {
     /// Coordinator: norm, q/k/v/o, RoPE, attention over the KV cache, residual.
     case attention
     /// Coordinator: gate GEMM, scores, top-k, dispatch plan.
@@ -42,17 +42,15 @@ public enum LayerPhase: Int, CaseIterable, Sendable {
 }
 
 /// One span of time on one rank, for the trace.
-struct Span {
+struct Span: Codable, Equatable {
     var start: Double
     var end: Double
     var phase: LayerPhase
     var layer: Int
 }
 
-/// What one rank measured in one step.
-///
-/// Flattened into Doubles to be gathered on rank 0 in one exchange at the end of the run.
-struct StepRecord {
+/// What one rank measured in one step, gathered on rank 0 as a typed record at the end of the run.
+struct StepRecord: Codable, Equatable {
     var phaseCode: Double = 0
     /// The control word that started the step (`phaseCode`, as gathered).
     var word: ControlWord? { ControlWord(rawValue: Int32(phaseCode)) }
@@ -72,24 +70,6 @@ struct StepRecord {
         times = Array(repeating: Array(repeating: 0, count: LayerPhase.allCases.count), count: layers)
         bytesTo = Array(repeating: 0, count: ranks)
         expertRows = Array(repeating: Array(repeating: 0, count: experts), count: moeLayers)
-    }
-
-    static func size(layers: Int, ranks: Int, moeLayers: Int, experts: Int) -> Int {
-        5 + layers * LayerPhase.allCases.count + ranks + moeLayers * experts
-    }
-
-    var flattened: [Double] {
-        [phaseCode, tokens, seconds, dispatchBytes, combineBytes] + times.flatMap { $0 } + bytesTo + expertRows.flatMap { $0 }
-    }
-
-    init(flat: ArraySlice<Double>, layers: Int, ranks: Int, moeLayers: Int, experts: Int) {
-        self.init(layers: layers, ranks: ranks, moeLayers: moeLayers, experts: experts)
-        var i = flat.startIndex
-        func next() -> Double { defer { i += 1 }; return flat[i] }
-        phaseCode = next(); tokens = next(); seconds = next(); dispatchBytes = next(); combineBytes = next()
-        for l in 0..<layers { for p in 0..<LayerPhase.allCases.count { times[l][p] = next() } }
-        for r in 0..<ranks { bytesTo[r] = next() }
-        for m in 0..<moeLayers { for e in 0..<experts { expertRows[m][e] = next() } }
     }
 }
 
@@ -176,6 +156,4 @@ final class RankMetrics {
     func addExpertRows(_ rows: Int, expert: Int, moeLayer: Int) {
         steps[steps.count - 1].expertRows[moeLayer][expert] += Double(rows)
     }
-
-    var recordSize: Int { StepRecord.size(layers: layers, ranks: ranks, moeLayers: moeLayers, experts: experts) }
 }

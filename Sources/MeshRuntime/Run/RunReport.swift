@@ -12,23 +12,17 @@ struct RunReport {
     let steps: [[StepRecord]]
     /// Per rank: weights, memory, clock origin, run time, wire error.
     let results: [RankResult]
-    /// Per rank: spans (start, end, phase, layer) flattened.
-    let spans: [[Double]]
+    /// `spans[rank]`: the rank's trace spans.
+    let spans: [[Span]]
 
-    init(config: ExpertMeshConfig, request: RunRequest, ranks: Int, results: [RankResult], records: [[Double]],
-         spans: [[Double]], recordSize: Int) {
+    init(config: ExpertMeshConfig, request: RunRequest, ranks: Int, results: [RankResult], steps: [[StepRecord]],
+         spans: [[Span]]) {
         self.config = config
         self.request = request
         self.ranks = ranks
         self.results = results
         self.spans = spans
-        let m = config.model
-        steps = records.map { flat in
-            stride(from: 0, to: flat.count, by: recordSize).map {
-                StepRecord(flat: flat[$0..<($0 + recordSize)], layers: m.layers, ranks: ranks,
-                           moeLayers: m.moeLayers.count, experts: m.experts)
-            }
-        }
+        self.steps = steps
     }
 
     var cluster: ClusterConfig { config.cluster }
@@ -313,13 +307,11 @@ struct RunReport {
             // Each rank's clock starts at its own start barrier; ranks leave a barrier together,
             // so aligning those instants aligns the tracks (to the barrier's exit skew).
             let origin = results[rank].clockOffsetSeconds
-            let flat = spans[rank]
-            for i in stride(from: 0, to: flat.count, by: 4) {
-                let phase = LayerPhase(rawValue: Int(flat[i + 2]))!
+            for span in spans[rank] {
                 events.append([
-                    "name": "\(phase.name) L\(Int(flat[i + 3]))", "cat": phase.name, "ph": "X", "pid": 0, "tid": rank,
-                    "ts": (flat[i] - origin) * 1e6, "dur": (flat[i + 1] - flat[i]) * 1e6,
-                    "args": ["layer": Int(flat[i + 3])],
+                    "name": "\(span.phase.name) L\(span.layer)", "cat": span.phase.name, "ph": "X", "pid": 0, "tid": rank,
+                    "ts": (span.start - origin) * 1e6, "dur": (span.end - span.start) * 1e6,
+                    "args": ["layer": span.layer],
                 ])
             }
         }

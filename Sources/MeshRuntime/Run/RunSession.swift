@@ -71,14 +71,12 @@ final class RunSession: RankSession {
                               runSeconds: runSeconds, wireMaxAbsoluteError: meter.maxAbsoluteError, wireMaxMagnitude: meter.maxMagnitude)
         let results = try job.gather(mine, phase: "gathering memory")
         let metrics = setup.metrics
-        let records = try job.gather(doubles: metrics.steps.flatMap(\.flattened), phase: "gathering metrics")
-        let spans = try job.gather(doubles: metrics.spans.flatMap { [$0.start, $0.end, Double($0.phase.rawValue), Double($0.layer)] },
-                                   phase: "gathering the trace")
+        let records = try job.gather(metrics.steps, phase: "gathering metrics")
+        let spans = try job.gather(metrics.spans, phase: "gathering the trace")
         guard job.rank == 0, let gatheredOutputs, let results, let records, let spans else { return nil }
         let config = request.config
         let report = RunReport(config: config, request: request, ranks: job.ranks,
-                               results: results, records: records, spans: spans,
-                               recordSize: metrics.recordSize)
+                               results: results, steps: records, spans: spans)
         if let path = request.outputPath, case .coordinator(let coordinator) = setup.part {
             var hidden: [Tensor] = []
             let rows = request.mode == .prefill ? nil : request.steps

@@ -42,7 +42,8 @@ extension JobContext {
 
     /// Every rank's `value` on rank 0, index = rank, as JSON on the wire; nil on the other ranks.
     ///
-    /// For small typed records (one per rank); bulk numbers go through ``gather(doubles:phase:)``.
+    /// For typed records (a rank's result, its step records and trace spans); bulk values (the
+    /// outputs) go through ``gather(doubles:phase:)``.
     public func gather<Record: Codable>(_ value: Record, phase: String) throws -> [Record]? {
         // Infinities and NaN too, as text: a measurement may be one.
         let encoder = JSONEncoder(), decoder = JSONDecoder()
