@@ -94,18 +94,8 @@ public struct CalibrationRequest: Sendable {
 /// Input that `expertmesh calibrate` cannot use: an argument, the output path, or the job
 /// `mpirun` started. The description is one line.
 public struct CalibrationError: InputError, Equatable {
-    /// What kind of problem this is; new codes do not break callers that switch with `default`.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        /// A number or size on the command line that does not parse or is out of range.
-        public static let badArgument = Code(name: "bad argument")
-        /// `--out` names a file that cannot be written.
-        public static let badOutputPath = Code(name: "bad output path")
-        /// The job does not fit the measurement: one rank only, ranks on several hosts,
-        /// messages too large for the ranks.
-        public static let unsuitableJob = Code(name: "unsuitable job")
-        public var description: String { name }
-    }
+    /// What kind of problem this is (codes can be added without breaking callers).
+    public typealias Code = ErrorCode<CalibrationError>
 
     public var code: Code
     public var message: String
@@ -116,4 +106,14 @@ public struct CalibrationError: InputError, Equatable {
     }
 
     public var description: String { message }
+}
+
+extension ErrorCode where Domain == CalibrationError {
+    /// A number or size on the command line that does not parse or is out of range.
+    public static var badArgument: Self { Self("bad argument") }
+    /// `--out` names a file that cannot be written.
+    public static var badOutputPath: Self { Self("bad output path") }
+    /// The job does not fit the measurement: one rank only, ranks on several hosts, messages
+    /// too large for the ranks.
+    public static var unsuitableJob: Self { Self("unsuitable job") }
 }
