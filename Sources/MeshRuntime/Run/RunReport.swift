@@ -211,7 +211,7 @@ struct RunReport {
         var lines = [
             "# expertmesh load statistics: tokens routed to each expert of each MoE layer, counted by the workers",
             "# config: \(request.configPath), \(request.mode.rawValue), \(counted.count) steps\(request.mode == .decode ? " (decode steps only)" : ""); moving_average: exponential, weight \(Self.loadAverageWeight) on the newest step",
-            "layer,expert,tokens,mean_per_step,moving_average",
+            LoadColumn.header.joined(separator: ","),
         ]
         for (moe, layer) in m.moeLayers.enumerated() {
             var total = Array(repeating: 0.0, count: m.experts), average = total
