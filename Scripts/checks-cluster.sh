@@ -39,11 +39,14 @@ else
         # A link pulled mid-run: a rank names the host it lost within the step timeout.
         bash Scripts/cluster-rate.sh 1 >/dev/null
         local marker="$WORK/link-down-marker.json" start
+        # Every rank logs its way through the job (EXPERTMESH_LOG=info): the link goes down once all
+        # four have started the run, not while a slow machine is still loading weights.
         ( . Cluster/hosts/netns-3.env
-          exec mpirun --allow-run-as-root --hostfile Cluster/hosts/netns-3 -x OPENBLAS_NUM_THREADS=1 -np 4 \
+          exec mpirun --allow-run-as-root --hostfile Cluster/hosts/netns-3 -x OPENBLAS_NUM_THREADS=1 -x EXPERTMESH_LOG=info -np 4 \
               "$BIN" run --config "$CFG" --steps 100000 --step-timeout 6 --summary "$marker" --quiet ) 2>"$WORK/down.txt" &
         local job=$!
-        sleep 12
+        for _ in $(seq 1 600); do [ "$(grep -c 'entering run' "$WORK/down.txt")" -ge 4 ] && break; sleep 0.1; done
+        sleep 2
         ip netns exec em-h2 ip link set eth0 down
         start=$(date +%s)
         for _ in $(seq 1 300); do grep -q "error:" "$WORK/down.txt" && break; sleep 0.1; done

@@ -58,11 +58,12 @@ public final class JobContext {
         logger[metadataKey: LogKey.role] = "\(role)"
     }
 
-    /// Records what this rank does now, in its log lines' metadata, and logs it at debug level.
+    /// Records what this rank does now, in its log lines' metadata, and logs it at info level
+    /// (`EXPERTMESH_LOG=info` shows each rank's way through the job; `debug` adds every layer).
     public func enter(_ phase: String) {
         self.phase = phase
         logger[metadataKey: LogKey.phase] = "\(phase)"
-        logger.debug("entering \(phase)")
+        logger.info("entering \(phase)")
     }
 
     /// Waits until every rank has reached `phase`, at most the step timeout.
