@@ -93,22 +93,12 @@ public struct CalibrationRequest: Sendable {
 
 /// Input that `expertmesh calibrate` cannot use: an argument, the output path, or the job
 /// `mpirun` started. The description is one line.
-public struct CalibrationError: InputError, Equatable {
-    /// What kind of problem this is (codes can be added without breaking callers).
-    public typealias Code = ErrorCode<CalibrationError>
+public typealias CalibrationError = CodedInputError<CalibrationProblem>
 
-    public var code: Code
-    public var message: String
+/// The domain of ``CalibrationError``'s codes.
+public enum CalibrationProblem {}
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
-}
-
-extension ErrorCode where Domain == CalibrationError {
+extension ErrorCode where Domain == CalibrationProblem {
     /// A number or size on the command line that does not parse or is out of range.
     public static var badArgument: Self { Self("bad argument") }
     /// `--out` names a file that cannot be written.

@@ -7,23 +7,12 @@ import Yams
 /// folder or the launcher.
 ///
 /// Reported before anything is launched, as one line with exit status 2.
-public struct SweepError: InputError, Equatable {
-    /// What the problem is about.
-    public typealias Code = ErrorCode<SweepError>
+public typealias SweepError = CodedInputError<SweepProblem>
 
-    public var code: Code
-    /// The one-line message: where (flag, file, point) and what was expected.
-    public var message: String
+/// The domain of ``SweepError``'s codes.
+public enum SweepProblem {}
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
-}
-
-extension ErrorCode where Domain == SweepError {
+extension ErrorCode where Domain == SweepProblem {
     /// An axis: unknown, given twice, without values, or named in a path but not swept.
     public static var axis: Self { Self("axis") }
     /// A value that is not one of its axis.
